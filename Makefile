@@ -1,0 +1,50 @@
+# eFactory Casos — two commands: `make run` (set up and serve) and `make test` (whole suite).
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+WORKERS ?= 3
+
+.PHONY: run test dev install demo lint format clean
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+install: $(VENV)/.installed ## Create .venv and install the project with its dev extra
+
+.secret_key:
+	@$(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
+	@chmod 600 $@
+
+run: install .secret_key ## Migrate, load the demo data (once), serve with gunicorn on 127.0.0.1:$(PORT)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PY) manage.py demo
+	@echo "Sirviendo en http://127.0.0.1:$(PORT)/  (Ctrl+C para detener)"
+	$(VENV)/bin/gunicorn efactory.wsgi:application --bind 127.0.0.1:$(PORT) \
+		--workers $(WORKERS) --access-logfile - --forwarded-allow-ips 127.0.0.1
+
+test: install ## Run the whole test suite (SQLite unless DATABASE_URL says otherwise)
+	$(VENV)/bin/pytest
+
+dev: install .secret_key ## Development server with DEBUG on and autoreload
+	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
+	DJANGO_DEBUG=1 $(PY) manage.py demo
+	DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+demo: install .secret_key
+	$(PY) manage.py demo
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean:
+	rm -rf staticfiles .pytest_cache .ruff_cache test-db.sqlite3

@@ -1,0 +1,135 @@
+from django.contrib import admin
+
+from .models import Actividad, Articulo, Caso, Clase, Departamento, Ejecutor, Grupo, Secuencia
+
+
+class CatalogoAdmin(admin.ModelAdmin):
+    list_display = ["codigo", "nombre", "activo"]
+    list_filter = ["activo"]
+    search_fields = ["codigo", "nombre"]
+    ordering = ["nombre"]
+
+
+for model in (Articulo, Clase, Grupo, Departamento):
+    admin.site.register(model, CatalogoAdmin)
+
+
+@admin.register(Ejecutor)
+class EjecutorAdmin(admin.ModelAdmin):
+    list_display = ["nombre", "email", "usuario", "departamento", "grupo", "estatus"]
+    list_filter = ["estatus", "departamento", "grupo"]
+    search_fields = ["nombre", "email", "usuario__username"]
+    autocomplete_fields = ["usuario", "departamento", "grupo"]
+    list_select_related = ["usuario", "departamento", "grupo"]
+
+
+class ActividadInline(admin.TabularInline):
+    model = Actividad
+    extra = 0
+    fields = [
+        "fecha",
+        "hora_inicio",
+        "hora_fin",
+        "descripcion",
+        "ejecutor",
+        "facturable",
+        "articulo",
+    ]
+    autocomplete_fields = ["ejecutor", "articulo"]
+
+
+@admin.register(Caso)
+class CasoAdmin(admin.ModelAdmin):
+    list_display = [
+        "numero",
+        "asunto",
+        "prioridad",
+        "fecha_inicio",
+        "cliente",
+        "ejecutor",
+        "etapa",
+        "avance",
+    ]
+    list_filter = ["etapa", "prioridad", "origen", "complejidad", "interno", "facturable"]
+    search_fields = ["numero", "asunto", "comentario", "cliente__nombre", "cliente__codigo"]
+    autocomplete_fields = [
+        "cliente",
+        "contacto",
+        "coordinador",
+        "ejecutor",
+        "revisor",
+        "articulo",
+        "clase",
+        "grupo",
+        "departamento",
+    ]
+    list_select_related = ["cliente", "ejecutor"]
+    readonly_fields = ["numero", "propietario", "creado_en", "actualizado_en", "version"]
+    date_hierarchy = "fecha_inicio"
+    inlines = [ActividadInline]
+    fieldsets = [
+        (
+            "Generales",
+            {
+                "fields": [
+                    "numero",
+                    "asunto",
+                    "prioridad",
+                    "cliente",
+                    "contacto",
+                    "coordinador",
+                    ("fecha_inicio", "fecha_cierre"),
+                    ("etapa", "avance"),
+                    "ejecutor",
+                    "departamento",
+                    "grupo",
+                    "articulo",
+                    "clase",
+                    "origen",
+                    "interno",
+                    "comentario",
+                ]
+            },
+        ),
+        (
+            "Otros",
+            {
+                "fields": [
+                    "estimado",
+                    "complejidad",
+                    "nivel",
+                    "facturable",
+                    "revisor",
+                    "comentario_solucion",
+                    "propietario",
+                    ("creado_en", "actualizado_en", "version"),
+                ]
+            },
+        ),
+    ]
+
+    def save_model(self, request, obj, form, change):
+        if not change and obj.propietario_id is None:
+            obj.propietario = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Actividad)
+class ActividadAdmin(admin.ModelAdmin):
+    list_display = ["caso", "fecha", "hora_inicio", "hora_fin", "ejecutor", "facturable", "minutos"]
+    list_filter = ["facturable", "fecha"]
+    search_fields = ["descripcion", "caso__numero", "caso__asunto", "ejecutor__nombre"]
+    autocomplete_fields = ["caso", "ejecutor", "articulo"]
+    list_select_related = ["caso", "ejecutor"]
+
+
+@admin.register(Secuencia)
+class SecuenciaAdmin(admin.ModelAdmin):
+    list_display = ["nombre", "valor"]
+    readonly_fields = ["nombre", "valor"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

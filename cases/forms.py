@@ -1,0 +1,347 @@
+"""Forms of the case editor."""
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Div, Fieldset, Layout
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from customers.models import Cliente, Contacto, Estatus
+
+from .models import Actividad, Articulo, Caso, Clase, Departamento, Ejecutor, Grupo
+
+
+class DateInput(forms.DateInput):
+    """An HTML5 date input; it needs ISO values, whatever the locale shows."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%H:%M")
+
+
+def activos_o_actual(queryset, instance, field_name, activo_q):
+    """Active rows of a lookup plus the one the instance already points to.
+
+    An inactive lookup row stays valid on a case that already uses it, but is not offered
+    for new choices.
+    """
+    actual = getattr(instance, f"{field_name}_id", None) if instance is not None else None
+    if actual:
+        return queryset.filter(activo_q | Q(pk=actual))
+    return queryset.filter(activo_q)
+
+
+class CasoForm(forms.ModelForm):
+    """The case itself (Generales and Otros); it has no prefix, so inputs carry field names."""
+
+    class Meta:
+        model = Caso
+        fields = [
+            "asunto",
+            "prioridad",
+            "cliente",
+            "coordinador",
+            "fecha_inicio",
+            "fecha_cierre",
+            "etapa",
+            "avance",
+            "articulo",
+            "clase",
+            "interno",
+            "grupo",
+            "contacto",
+            "ejecutor",
+            "departamento",
+            "origen",
+            "comentario",
+            "estimado",
+            "complejidad",
+            "nivel",
+            "facturable",
+            "revisor",
+            "comentario_solucion",
+        ]
+        widgets = {
+            "fecha_inicio": DateInput(),
+            "fecha_cierre": DateInput(),
+            "comentario": forms.Textarea(attrs={"rows": 3}),
+            "comentario_solucion": forms.Textarea(attrs={"rows": 3}),
+            "avance": forms.NumberInput(attrs={"min": 0, "max": 100, "step": 1}),
+            "estimado": forms.NumberInput(attrs={"min": 0, "step": "0.25"}),
+        }
+        error_messages = {
+            "asunto": {
+                "required": _("Escriba el asunto del caso."),
+                "max_length": _(
+                    "El asunto admite como máximo %(limit_value)d caracteres "
+                    "(tiene %(show_value)d)."
+                ),
+            },
+            "cliente": {"required": _("Seleccione el cliente del caso.")},
+            "fecha_inicio": {"required": _("Indique la fecha de inicio.")},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        instance = self.instance
+        activo = Q(estatus=Estatus.ACTIVO)
+        ejecutores = Ejecutor.objects.all()
+        for name in ("coordinador", "ejecutor", "revisor"):
+            self.fields[name].queryset = activos_o_actual(ejecutores, instance, name, activo)
+        self.fields["cliente"].queryset = activos_o_actual(
+            Cliente.objects.all(), instance, "cliente", activo
+        )
+        contactos = Contacto.objects.select_related("cliente")
+        cliente_id = self._cliente_elegido()
+        if cliente_id:
+            contactos = contactos.filter(cliente_id=cliente_id)
+        self.fields["contacto"].queryset = contactos
+        self.fields["contacto"].label_from_instance = lambda c: f"{c.nombre} — {c.cliente.nombre}"
+        for name, model in (
+            ("articulo", Articulo),
+            ("clase", Clase),
+            ("grupo", Grupo),
+            ("departamento", Departamento),
+        ):
+            self.fields[name].queryset = activos_o_actual(
+                model.objects.all(), instance, name, Q(activo=True)
+            )
+        self.fields["avance"].error_messages["invalid"] = _(
+            "El avance debe ser un número entero entre 0 y 100."
+        )
+        for name in (
+            "coordinador",
+            "ejecutor",
+            "revisor",
+            "contacto",
+            "cliente",
+            "articulo",
+            "clase",
+            "grupo",
+            "departamento",
+        ):
+            self.fields[name].error_messages["invalid_choice"] = _(
+                "La opción elegida ya no existe o no está disponible; elija otra."
+            )
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(
+            Fieldset(
+                _("Generales"),
+                Div(
+                    Div("asunto", css_class="col-lg-8"),
+                    Div("prioridad", css_class="col-sm-6 col-lg-4"),
+                    Div("cliente", css_class="col-sm-6 col-lg-4"),
+                    Div("contacto", css_class="col-sm-6 col-lg-4"),
+                    Div("coordinador", css_class="col-sm-6 col-lg-4"),
+                    Div("fecha_inicio", css_class="col-sm-6 col-lg-3"),
+                    Div("fecha_cierre", css_class="col-sm-6 col-lg-3"),
+                    Div("etapa", css_class="col-sm-6 col-lg-3"),
+                    Div("avance", css_class="col-sm-6 col-lg-3"),
+                    Div("ejecutor", css_class="col-sm-6 col-lg-4"),
+                    Div("departamento", css_class="col-sm-6 col-lg-4"),
+                    Div("grupo", css_class="col-sm-6 col-lg-4"),
+                    Div("articulo", css_class="col-sm-6 col-lg-4"),
+                    Div("clase", css_class="col-sm-6 col-lg-4"),
+                    Div("origen", css_class="col-sm-6 col-lg-4"),
+                    Div("interno", css_class="col-12"),
+                    Div("comentario", css_class="col-12"),
+                    css_class="row g-3",
+                ),
+                css_id="seccion-generales",
+            ),
+            HTML('{% include "cases/_actividades.html" %}'),
+            Fieldset(
+                _("Otros"),
+                Div(
+                    Div("estimado", css_class="col-sm-6 col-lg-3"),
+                    Div("complejidad", css_class="col-sm-6 col-lg-3"),
+                    Div("nivel", css_class="col-sm-6 col-lg-3"),
+                    Div("revisor", css_class="col-sm-6 col-lg-3"),
+                    Div("facturable", css_class="col-12"),
+                    Div("comentario_solucion", css_class="col-12"),
+                    css_class="row g-3",
+                ),
+                css_id="seccion-otros",
+            ),
+        )
+
+    def _cliente_elegido(self):
+        """The client whose contacts are offered: the submitted one, else the stored one."""
+        if self.is_bound:
+            valor = self.data.get("cliente")
+            return valor if valor and str(valor).isdigit() else None
+        return self.instance.cliente_id or self.initial.get("cliente")
+
+    def clean_asunto(self):
+        return self.cleaned_data["asunto"].strip()
+
+
+class OpcionesCompartidas:
+    """One evaluated list of rows, shared by a choice field in every row of a formset.
+
+    Without it each row's select runs its own query, to render and again to validate.
+    """
+
+    def __init__(self, queryset, label=str):
+        self.objetos = list(queryset)
+        self.por_pk = {str(obj.pk): obj for obj in self.objetos}
+        self.choices = [("", "---------")] + [(obj.pk, label(obj)) for obj in self.objetos]
+
+
+class CompartidaModelChoiceField(forms.ModelChoiceField):
+    """A ModelChoiceField that renders and validates against an OpcionesCompartidas."""
+
+    opciones: OpcionesCompartidas | None = None
+
+    def compartir(self, opciones: OpcionesCompartidas):
+        self.opciones = opciones
+        self.choices = opciones.choices
+
+    def to_python(self, value):
+        if self.opciones is None:
+            return super().to_python(value)
+        if value in self.empty_values:
+            return None
+        obj = self.opciones.por_pk.get(str(value))
+        if obj is None:
+            raise ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            )
+        return obj
+
+
+class ActividadForm(forms.ModelForm):
+    """One row of the Actividades section."""
+
+    ejecutor = CompartidaModelChoiceField(
+        queryset=Ejecutor.objects.all(),
+        required=False,
+        label=_("Ejecutor"),
+        help_text=Actividad._meta.get_field("ejecutor").help_text,
+    )
+    articulo = CompartidaModelChoiceField(
+        queryset=Articulo.objects.all(),
+        required=False,
+        label=_("Artículo"),
+        help_text=Actividad._meta.get_field("articulo").help_text,
+    )
+
+    class Meta:
+        model = Actividad
+        fields = [
+            "fecha",
+            "hora_inicio",
+            "hora_fin",
+            "descripcion",
+            "ejecutor",
+            "facturable",
+            "articulo",
+        ]
+        widgets = {
+            "fecha": DateInput(),
+            "hora_inicio": TimeInput(),
+            "hora_fin": TimeInput(),
+            "descripcion": forms.Textarea(attrs={"rows": 1}),
+        }
+        labels = {"descripcion": _("Actividad"), "fecha": _("Fecha")}
+        error_messages = {
+            "fecha": {"required": _("Indique la fecha."), "invalid": _("Fecha no válida.")},
+            "hora_inicio": {"required": _("Indique la hora."), "invalid": _("Hora no válida.")},
+            "hora_fin": {"required": _("Indique la hora."), "invalid": _("Hora no válida.")},
+            "descripcion": {"required": _("Describa la actividad.")},
+        }
+
+    # Fields a new row gets from the case; alone they do not make a row worth saving.
+    CAMPOS_CON_DEFECTO = {"ejecutor", "facturable", "DELETE"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("ejecutor", "articulo"):
+            self.fields[name].error_messages["invalid_choice"] = _(
+                "La opción elegida ya no existe o no está disponible; elija otra."
+            )
+        # The browser copies the case's current values into a row added with JavaScript.
+        self.fields["ejecutor"].widget.attrs["data-default-from"] = "id_ejecutor"
+        self.fields["facturable"].widget.attrs["data-default-from"] = "id_facturable"
+
+    def has_changed(self):
+        """A new row counts as filled in only when more than its defaults were given."""
+        if self.instance.pk is None:
+            return any(name not in self.CAMPOS_CON_DEFECTO for name in self.changed_data)
+        return super().has_changed()
+
+    def _get_validation_exclusions(self):
+        # ejecutor and articulo were checked against the formset's shared list, and the hour
+        # order by Actividad.clean(): skip their per-row database round-trips (FK existence and
+        # CheckConstraint queries), so that validation costs the same for 5 rows or 500.
+        exclude = super()._get_validation_exclusions()
+        exclude.update({"ejecutor", "articulo", "hora_fin"})
+        return exclude
+
+
+class ProximosForm(forms.Form):
+    """Query parameters of Próximos Casos a Ejecutar; invalid values fall back to defaults."""
+
+    ESTATUS = [("", _("Todos")), *Estatus.choices]
+
+    agrupar = forms.ChoiceField(
+        label=_("Agrupar por"),
+        choices=[("ejecutor", _("Ejecutor")), ("cliente", _("Cliente"))],
+        required=False,
+    )
+    limite = forms.IntegerField(
+        label=_("Casos por grupo"), min_value=1, max_value=100, required=False
+    )
+    ejecutor = forms.ModelChoiceField(
+        label=_("Ejecutor"), queryset=Ejecutor.objects.order_by("nombre"), required=False
+    )
+    estatus_ejecutor = forms.ChoiceField(
+        label=_("Estatus del ejecutor"), choices=ESTATUS, required=False
+    )
+    cliente = forms.ModelChoiceField(
+        label=_("Cliente"), queryset=Cliente.objects.order_by("nombre"), required=False
+    )
+    estatus_cliente = forms.ChoiceField(
+        label=_("Estatus del cliente"), choices=ESTATUS, required=False
+    )
+
+    DEFECTOS = {
+        "agrupar": "ejecutor",
+        "limite": 5,
+        "estatus_ejecutor": Estatus.ACTIVO,
+        "estatus_cliente": Estatus.ACTIVO,
+    }
+
+    def __init__(self, data=None, **kwargs):
+        datos = dict(self.DEFECTOS)
+        if data is not None:
+            for key in self.base_fields:
+                if key in data:
+                    datos[key] = data.get(key)
+        super().__init__(datos, **kwargs)
+
+    def valores(self) -> dict:
+        """Cleaned values, each invalid one replaced by its default."""
+        self.is_valid()
+        valores = {}
+        for name in self.fields:
+            if name in self.errors:
+                valores[name] = self.DEFECTOS.get(name)
+            else:
+                valores[name] = self.cleaned_data.get(name)
+        valores["agrupar"] = valores["agrupar"] or "ejecutor"
+        valores["limite"] = valores["limite"] or 5
+        return valores

@@ -1,0 +1,172 @@
+"""The Actividades inline formset and its cross-row rules."""
+
+import datetime
+from collections import defaultdict
+
+from django.db.models import Q
+from django.forms import BaseInlineFormSet, inlineformset_factory
+from django.utils.translation import gettext as _
+
+from customers.models import Estatus
+
+from .forms import ActividadForm, OpcionesCompartidas
+from .models import Actividad, Articulo, Caso, Ejecutor, fecha_corta
+
+MAX_ACTIVIDADES = 2000
+
+
+class BaseActividadFormSet(BaseInlineFormSet):
+    """Activities of one case.
+
+    ``fecha_inicio``/``fecha_cierre``/``ejecutor`` are the case values *submitted in the same
+    request* (the view passes them after validating the case form), so the date window is
+    checked against what the user is saving, not against what is stored.
+    """
+
+    def __init__(self, *args, fecha_inicio=None, fecha_cierre=None, ejecutor_caso=None, **kwargs):
+        self.fecha_inicio = fecha_inicio
+        self.fecha_cierre = fecha_cierre
+        self.ejecutor_caso = ejecutor_caso
+        super().__init__(*args, **kwargs)
+        self._compartir_opciones()
+
+    def get_queryset(self):
+        if not hasattr(self, "_queryset"):
+            # Rows come in chronological order; related names without a query per row.
+            self._queryset = super().get_queryset().select_related("ejecutor", "articulo")
+        return self._queryset
+
+    def _compartir_opciones(self):
+        """Evaluate the ejecutor and articulo choices once for every row."""
+        caso_pk = self.instance.pk
+        ejecutores = Ejecutor.objects.filter(estatus=Estatus.ACTIVO)
+        articulos = Articulo.objects.filter(activo=True)
+        if caso_pk:
+            # Rows already saved may point to an executor or article deactivated since.
+            ejecutores = Ejecutor.objects.filter(
+                Q(estatus=Estatus.ACTIVO) | Q(actividades__caso_id=caso_pk)
+            ).distinct()
+            articulos = Articulo.objects.filter(
+                Q(activo=True) | Q(actividades__caso_id=caso_pk)
+            ).distinct()
+        self.opciones_ejecutor = OpcionesCompartidas(ejecutores.order_by("nombre"))
+        self.opciones_articulo = OpcionesCompartidas(articulos.order_by("nombre"))
+        for form in [*self.forms, self.empty_form]:
+            self._preparar(form)
+
+    def _preparar(self, form):
+        form.fields["ejecutor"].compartir(self.opciones_ejecutor)
+        form.fields["articulo"].compartir(self.opciones_articulo)
+
+    @property
+    def empty_form(self):
+        form = super().empty_form
+        if hasattr(self, "opciones_ejecutor"):
+            self._preparar(form)
+        return form
+
+    def filas_vivas(self):
+        """Forms that will be saved: valid, changed or existing, not marked for deletion."""
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data"):
+                continue
+            if self.can_delete and self._should_delete_form(form):
+                continue
+            if form.instance.pk is None and not form.has_changed():
+                continue
+            yield form
+
+    def clean(self):
+        """Rules across rows: date window of the case, an executor, no overlapping hours."""
+        # Rows with field errors still get the checks their clean fields allow, so every
+        # wrong row is marked in one round trip.
+        filas = list(self.filas_vivas())
+        for form in filas:
+            self._asignar_ejecutor(form)
+            self._validar_ventana(form)
+        self._validar_solapes(filas)
+
+    def _asignar_ejecutor(self, form):
+        if form.cleaned_data.get("ejecutor") or "ejecutor" in form.errors:
+            return
+        if self.ejecutor_caso is not None:
+            form.cleaned_data["ejecutor"] = self.ejecutor_caso
+            form.instance.ejecutor = self.ejecutor_caso
+        else:
+            form.add_error("ejecutor", _("Indique el ejecutor de la actividad."))
+
+    def _validar_ventana(self, form):
+        fecha = form.cleaned_data.get("fecha")
+        if not fecha or "fecha" in form.errors:
+            return
+        inicio, cierre = self.fecha_inicio, self.fecha_cierre
+        if inicio and cierre and not (inicio <= fecha <= cierre):
+            form.add_error(
+                "fecha",
+                _("La fecha debe estar entre el %(inicio)s (F/Inicio) y el %(cierre)s (F/Cierre).")
+                % {"inicio": fecha_corta(inicio), "cierre": fecha_corta(cierre)},
+            )
+        elif inicio and fecha < inicio:
+            form.add_error(
+                "fecha",
+                _("La fecha no puede ser anterior al %(inicio)s (F/Inicio del caso).")
+                % {"inicio": fecha_corta(inicio)},
+            )
+        elif cierre and fecha > cierre:
+            form.add_error(
+                "fecha",
+                _("La fecha no puede ser posterior al %(cierre)s (F/Cierre del caso).")
+                % {"cierre": fecha_corta(cierre)},
+            )
+
+    def _validar_solapes(self, filas):
+        """Two rows of one executor on one day must not overlap (touching ends is fine)."""
+        por_dia = defaultdict(list)
+        for form in filas:
+            data = form.cleaned_data
+            if form.errors or not all(
+                data.get(k) for k in ("fecha", "hora_inicio", "hora_fin", "ejecutor")
+            ):
+                continue
+            if data["hora_fin"] <= data["hora_inicio"]:
+                continue
+            por_dia[(data["ejecutor"].pk, data["fecha"])].append(form)
+        for forms_dia in por_dia.values():
+            forms_dia.sort(
+                key=lambda f: (f.cleaned_data["hora_inicio"], f.cleaned_data["hora_fin"])
+            )
+            fin_anterior: datetime.time | None = None
+            anterior = None
+            for form in forms_dia:
+                data = form.cleaned_data
+                if fin_anterior is not None and data["hora_inicio"] < fin_anterior:
+                    form.add_error(
+                        "hora_inicio",
+                        _(
+                            "Se solapa con otra actividad de %(ejecutor)s el %(fecha)s "
+                            "(%(inicio)s–%(fin)s)."
+                        )
+                        % {
+                            "ejecutor": data["ejecutor"].nombre,
+                            "fecha": fecha_corta(data["fecha"]),
+                            "inicio": anterior.cleaned_data["hora_inicio"].strftime("%H:%M"),
+                            "fin": anterior.cleaned_data["hora_fin"].strftime("%H:%M"),
+                        },
+                    )
+                if fin_anterior is None or data["hora_fin"] > fin_anterior:
+                    fin_anterior = data["hora_fin"]
+                    anterior = form
+
+
+def actividad_formset_class(extra: int = 1):
+    """The Actividades formset with ``extra`` empty rows (for pages without JavaScript)."""
+    return inlineformset_factory(
+        Caso,
+        Actividad,
+        form=ActividadForm,
+        formset=BaseActividadFormSet,
+        extra=extra,
+        can_delete=True,
+        max_num=MAX_ACTIVIDADES,
+        absolute_max=MAX_ACTIVIDADES,
+    )

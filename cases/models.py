@@ -1,0 +1,601 @@
+"""Models of Servicio y Soporte → Casos.
+
+Field meanings come from the original product's help page (shared/seed); they are the
+``help_text`` of each field, shown as a hint beside it in the editor.
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models, transaction
+from django.db.models import Case, F, Q, Sum, Value, When, Window
+from django.db.models.functions import RowNumber
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext_lazy as _
+
+from customers.models import Estatus
+
+NUMERO_DIGITOS = 8
+
+
+class Catalogo(models.Model):
+    """A lookup table row: a unique code, a name and an active flag."""
+
+    codigo = models.CharField(_("código"), max_length=20, unique=True)
+    nombre = models.CharField(_("nombre"), max_length=120, db_index=True)
+    activo = models.BooleanField(_("activo"), default=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["nombre"]
+
+    def __str__(self):
+        return self.nombre
+
+
+class Articulo(Catalogo):
+    class Meta(Catalogo.Meta):
+        verbose_name = _("artículo")
+        verbose_name_plural = _("artículos")
+
+
+class Clase(Catalogo):
+    class Meta(Catalogo.Meta):
+        verbose_name = _("clase")
+        verbose_name_plural = _("clases")
+
+
+class Grupo(Catalogo):
+    class Meta(Catalogo.Meta):
+        verbose_name = _("grupo")
+        verbose_name_plural = _("grupos")
+
+
+class Departamento(Catalogo):
+    class Meta(Catalogo.Meta):
+        verbose_name = _("departamento")
+        verbose_name_plural = _("departamentos")
+
+
+class Ejecutor(models.Model):
+    usuario = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="ejecutor",
+        verbose_name=_("usuario"),
+    )
+    nombre = models.CharField(_("nombre"), max_length=150, db_index=True)
+    email = models.EmailField(_("correo electrónico"), blank=True)
+    departamento = models.ForeignKey(
+        Departamento,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name=_("departamento"),
+    )
+    grupo = models.ForeignKey(
+        Grupo, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("grupo")
+    )
+    estatus = models.CharField(
+        _("estatus"), max_length=10, choices=Estatus.choices, default=Estatus.ACTIVO, db_index=True
+    )
+
+    class Meta:
+        verbose_name = _("ejecutor")
+        verbose_name_plural = _("ejecutores")
+        ordering = ["nombre"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(estatus__in=Estatus.values), name="ejecutor_estatus_valido"
+            ),
+        ]
+
+    def __str__(self):
+        return self.nombre
+
+
+class Secuencia(models.Model):
+    """A named counter; hands out document numbers that are never reused."""
+
+    nombre = models.CharField(max_length=40, unique=True)
+    valor = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("secuencia")
+        verbose_name_plural = _("secuencias")
+
+    def __str__(self):
+        return f"{self.nombre}: {self.valor}"
+
+    @classmethod
+    def reservar(cls, nombre: str, cantidad: int = 1) -> int:
+        """Reserve ``cantidad`` consecutive numbers and return the first one.
+
+        The UPDATE takes the row lock before reading, so concurrent transactions queue up
+        instead of reading the same value; the counter only grows, so numbers of deleted
+        rows are never handed out again. Must run inside the caller's transaction.
+        """
+        with transaction.atomic():
+            cls.objects.get_or_create(nombre=nombre)
+            cls.objects.filter(nombre=nombre).update(valor=F("valor") + cantidad)
+            ultimo = cls.objects.values_list("valor", flat=True).get(nombre=nombre)
+        return ultimo - cantidad + 1
+
+
+class Prioridad(models.TextChoices):
+    ALTA = "alta", _("Alta")
+    MEDIA = "media", _("Media")
+    BAJA = "baja", _("Baja")
+
+
+class Etapa(models.TextChoices):
+    EN_BLANCO = "", _("En blanco")
+    NO_INICIADA = "no_iniciada", _("No iniciada")
+    EN_PROGRESO = "en_progreso", _("En progreso")
+    COMPLETADA = "completada", _("Completada")
+    PENDIENTE_DATOS = "pendiente_datos", _("Pendiente por datos")
+    RETRASADA = "retrasada", _("Retrasada")
+    PLANEADA = "planeada", _("Planeada")
+    OTROS_1 = "otros_1", _("Otros 1")
+    OTROS_2 = "otros_2", _("Otros 2")
+    OTROS_3 = "otros_3", _("Otros 3")
+
+
+class Origen(models.TextChoices):
+    EN_BLANCO = "", _("En blanco")
+    INTERNO = "interno", _("Interno")
+    IDEA = "idea", _("Idea")
+    REDES_SOCIALES = "redes_sociales", _("Redes sociales")
+    REUNION = "reunion", _("Reunión")
+    CORREO = "correo", _("Correo")
+    LLAMADA = "llamada", _("Llamada")
+    FAX = "fax", _("Fax")
+
+
+class Complejidad(models.TextChoices):
+    EN_BLANCO = "", _("En blanco")
+    ALTA = "alta", _("Alta")
+    MEDIA = "media", _("Media")
+    BAJA = "baja", _("Baja")
+
+
+def fecha_corta(fecha: datetime.date) -> str:
+    return formats.date_format(fecha, "SHORT_DATE_FORMAT")
+
+
+class CasoQuerySet(models.QuerySet):
+    def abiertos(self):
+        """Cases that still need work: every etapa but completada."""
+        return self.exclude(etapa=Etapa.COMPLETADA)
+
+    def para_lista(self):
+        """What a list of cases shows: the related names, without one query per row."""
+        return self.select_related("cliente", "ejecutor")
+
+    def con_orden_prioridad(self):
+        """Annotate ``prioridad_orden``: 0 alta, 1 media, 2 baja (sorts by urgency)."""
+        return self.annotate(
+            prioridad_orden=Case(
+                When(prioridad=Prioridad.ALTA, then=Value(0)),
+                When(prioridad=Prioridad.MEDIA, then=Value(1)),
+                default=Value(2),
+            )
+        )
+
+    def proximos(self, *, agrupar: str = "ejecutor", limite: int = 5):
+        """Open cases, at most ``limite`` per group, in the order they should be executed.
+
+        Order inside a group: nivel (highest first), prioridad (alta first), fecha_inicio,
+        numero. One query: a window function numbers the rows of each group.
+        """
+        orden = [
+            F("nivel").desc(),
+            F("prioridad_orden").asc(),
+            F("fecha_inicio").asc(),
+            F("numero").asc(),
+        ]
+        campo = "cliente_id" if agrupar == "cliente" else "ejecutor_id"
+        return (
+            self.abiertos()
+            .con_orden_prioridad()
+            .annotate(puesto=Window(RowNumber(), partition_by=[F(campo)], order_by=orden))
+            .filter(puesto__lte=limite)
+        )
+
+    def con_horas(self):
+        """Annotate total and billable minutes of the activities."""
+        return self.annotate(
+            minutos_total=Sum("actividades__minutos", default=0),
+            minutos_facturables=Sum(
+                "actividades__minutos", filter=Q(actividades__facturable=True), default=0
+            ),
+        )
+
+
+class Caso(models.Model):
+    # --- Generales ---
+    numero = models.PositiveBigIntegerField(
+        _("documento"),
+        unique=True,
+        editable=False,
+        help_text=_("Número del documento, asignado al crear el caso; nunca se reutiliza."),
+    )
+    asunto = models.CharField(
+        _("asunto"),
+        max_length=200,
+        help_text=_(
+            "Texto descriptivo del caso, claro y conciso sobre las actividades a realizar."
+        ),
+    )
+    prioridad = models.CharField(
+        _("prioridad"),
+        max_length=5,
+        choices=Prioridad.choices,
+        default=Prioridad.MEDIA,
+        help_text=_("Prioridad del caso: alta, media o baja."),
+    )
+    cliente = models.ForeignKey(
+        "customers.Cliente",
+        on_delete=models.PROTECT,
+        related_name="casos",
+        verbose_name=_("cliente"),
+        help_text=_("El cliente que requiere la ejecución del caso."),
+    )
+    coordinador = models.ForeignKey(
+        Ejecutor,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="casos_coordinados",
+        verbose_name=_("coord."),
+        help_text=_("El coordinador o supervisor del ejecutor del caso."),
+    )
+    fecha_inicio = models.DateField(
+        _("F/Inicio"),
+        default=timezone.localdate,
+        help_text=_("Fecha de inicio planteada para la ejecución del caso."),
+    )
+    fecha_cierre = models.DateField(
+        _("F/Cierre"),
+        null=True,
+        blank=True,
+        help_text=_("Fecha de culminación planteada para la ejecución del caso."),
+    )
+    etapa = models.CharField(
+        _("etapa"),
+        max_length=20,
+        choices=Etapa.choices,
+        default=Etapa.EN_BLANCO,
+        blank=True,
+        help_text=_(
+            "Fase en la que se encuentra la ejecución del caso; varía con el transcurso del tiempo."
+        ),
+    )
+    avance = models.PositiveSmallIntegerField(
+        _("avance"),
+        default=0,
+        validators=[
+            MinValueValidator(0, _("El avance debe estar entre 0 y 100 %.")),
+            MaxValueValidator(100, _("El avance debe estar entre 0 y 100 %.")),
+        ],
+        help_text=_("Porcentaje de avance del caso (0 a 100); varía con el transcurso del tiempo."),
+    )
+    articulo = models.ForeignKey(
+        Articulo,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="casos",
+        verbose_name=_("artículo"),
+        help_text=_(
+            "Clasificador de la naturaleza de las actividades del caso, "
+            "según las actividades propias de la empresa."
+        ),
+    )
+    clase = models.ForeignKey(
+        Clase,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="casos",
+        verbose_name=_("clase"),
+        help_text=_(
+            "Como el artículo, categoriza los casos, pero en un orden superior de agrupación."
+        ),
+    )
+    interno = models.BooleanField(
+        _("caso interno"),
+        default=False,
+        help_text=_(
+            "Marque si la ejecución del caso está asociada mayormente a un cliente interno."
+        ),
+    )
+    grupo = models.ForeignKey(
+        Grupo,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="casos",
+        verbose_name=_("grupo"),
+        help_text=_("Grupo al que pertenece el ejecutor, cuando aplica."),
+    )
+    contacto = models.ForeignKey(
+        "customers.Contacto",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="casos",
+        verbose_name=_("contacto"),
+        help_text=_("Persona de contacto del cliente para este caso."),
+    )
+    ejecutor = models.ForeignKey(
+        Ejecutor,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="casos",
+        verbose_name=_("ejecutor"),
+        help_text=_("La persona responsable de la ejecución del caso."),
+    )
+    departamento = models.ForeignKey(
+        Departamento,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="casos",
+        verbose_name=_("depto."),
+        help_text=_("Departamento del ejecutor, cuando aplica."),
+    )
+    origen = models.CharField(
+        _("origen"),
+        max_length=20,
+        choices=Origen.choices,
+        default=Origen.EN_BLANCO,
+        blank=True,
+        help_text=_("Vía por la que se recibió el requerimiento."),
+    )
+    comentario = models.TextField(
+        _("comentario"), blank=True, help_text=_("Observaciones generales referentes al caso.")
+    )
+    # --- Otros ---
+    estimado = models.DecimalField(
+        _("estimado"),
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"), _("El estimado no puede ser negativo."))],
+        help_text=_("Tiempo en horas en el que se estima que el caso puede completarse."),
+    )
+    complejidad = models.CharField(
+        _("complejidad"),
+        max_length=5,
+        choices=Complejidad.choices,
+        default=Complejidad.EN_BLANCO,
+        blank=True,
+        help_text=_("Cuán compleja puede ser la ejecución: alta, media o baja."),
+    )
+    nivel = models.IntegerField(
+        _("nivel"),
+        default=0,
+        validators=[
+            MinValueValidator(-9999, _("El nivel debe estar entre -9999 y 9999.")),
+            MaxValueValidator(9999, _("El nivel debe estar entre -9999 y 9999.")),
+        ],
+        help_text=_("Peso del caso: a mayor nivel, antes aparece en Próximos Casos a Ejecutar."),
+    )
+    facturable = models.BooleanField(
+        _("facturable"),
+        default=False,
+        help_text=_("Marque si el caso completo es facturable."),
+    )
+    propietario = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="casos_propios",
+        verbose_name=_("propietario"),
+        help_text=_("El usuario que creó el caso."),
+    )
+    revisor = models.ForeignKey(
+        Ejecutor,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="casos_revisados",
+        verbose_name=_("revisor"),
+        help_text=_("Persona a quien se asigna la revisión del caso."),
+    )
+    comentario_solucion = models.TextField(
+        _("comentario de la solución"),
+        blank=True,
+        help_text=_("Comentario asociado a la solución del caso."),
+    )
+    creado_en = models.DateTimeField(_("creado en"), auto_now_add=True)
+    actualizado_en = models.DateTimeField(_("actualizado en"), auto_now=True)
+    version = models.PositiveIntegerField(_("versión"), default=1, editable=False)
+
+    objects = CasoQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("caso")
+        verbose_name_plural = _("casos")
+        ordering = ["-numero"]
+        permissions = [
+            ("exportar_caso", _("Puede exportar casos")),
+            ("importar_caso", _("Puede importar casos")),
+            ("editar_lote_caso", _("Puede modificar casos en lote (seguimiento)")),
+        ]
+        indexes = [
+            models.Index(fields=["fecha_inicio"], name="caso_fecha_inicio_idx"),
+            models.Index(fields=["fecha_cierre"], name="caso_fecha_cierre_idx"),
+            models.Index(fields=["prioridad"], name="caso_prioridad_idx"),
+            models.Index(fields=["etapa"], name="caso_etapa_idx"),
+            models.Index(fields=["origen"], name="caso_origen_idx"),
+            models.Index(fields=["complejidad"], name="caso_complejidad_idx"),
+            models.Index(fields=["-nivel", "fecha_inicio"], name="caso_nivel_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(avance__gte=0) & Q(avance__lte=100), name="caso_avance_0_100"
+            ),
+            models.CheckConstraint(
+                condition=Q(fecha_cierre__isnull=True) | Q(fecha_cierre__gte=F("fecha_inicio")),
+                name="caso_cierre_no_antes_de_inicio",
+            ),
+            models.CheckConstraint(condition=Q(estimado__gte=0), name="caso_estimado_no_negativo"),
+            models.CheckConstraint(
+                condition=Q(prioridad__in=Prioridad.values), name="caso_prioridad_valida"
+            ),
+            models.CheckConstraint(condition=Q(etapa__in=Etapa.values), name="caso_etapa_valida"),
+        ]
+
+    def __str__(self):
+        return f"{self.documento} · {self.asunto}"
+
+    def save(self, *args, **kwargs):
+        if not self.numero:
+            self.numero = Secuencia.reservar("caso")
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("cases:caso_detail", args=[self.pk])
+
+    @property
+    def documento(self) -> str:
+        """The document number as people read it: zero-padded."""
+        return str(self.numero).zfill(NUMERO_DIGITOS) if self.numero else "—"
+
+    def clean(self):
+        """Rules about one case: its dates in order, its contact belongs to its client."""
+        errors = {}
+        if self.fecha_inicio and self.fecha_cierre and self.fecha_cierre < self.fecha_inicio:
+            errors["fecha_cierre"] = _(
+                "La fecha de cierre debe ser igual o posterior a la fecha de inicio (%(inicio)s)."
+            ) % {"inicio": fecha_corta(self.fecha_inicio)}
+        if self.contacto_id and self.cliente_id and self.contacto.cliente_id != self.cliente_id:
+            errors["contacto"] = _("El contacto seleccionado no pertenece al cliente del caso.")
+        if errors:
+            raise ValidationError(errors)
+
+    def dias_en_ejecucion(self, hoy: datetime.date | None = None) -> int:
+        """Days from fecha_inicio to today, or to fecha_cierre once completada; 0 before start."""
+        hoy = hoy or timezone.localdate()
+        fin = hoy
+        if self.etapa == Etapa.COMPLETADA and self.fecha_cierre:
+            fin = self.fecha_cierre
+        return max((fin - self.fecha_inicio).days, 0)
+
+    @property
+    def dias(self) -> int:
+        return self.dias_en_ejecucion()
+
+    def totales(self) -> dict:
+        """Total and billable hours of the activities (uses prefetched rows when present)."""
+        return totales_de(self.actividades.all())
+
+
+def totales_de(actividades) -> dict:
+    """Total and billable hours of some activities."""
+    total = facturable = 0
+    for actividad in actividades:
+        total += actividad.minutos
+        if actividad.facturable:
+            facturable += actividad.minutos
+    return {"horas": minutos_a_horas(total), "horas_facturables": minutos_a_horas(facturable)}
+
+
+def minutos_a_horas(minutos: int) -> Decimal:
+    """Minutes as decimal hours, rounded to cents of an hour (what gets billed)."""
+    return (Decimal(minutos or 0) / Decimal(60)).quantize(Decimal("0.01"))
+
+
+def minutos_entre(inicio: datetime.time, fin: datetime.time) -> int:
+    return (fin.hour * 60 + fin.minute) - (inicio.hour * 60 + inicio.minute)
+
+
+class Actividad(models.Model):
+    caso = models.ForeignKey(
+        Caso, on_delete=models.CASCADE, related_name="actividades", verbose_name=_("caso")
+    )
+    fecha = models.DateField(
+        _("fecha"),
+        help_text=_("Fecha de la actividad; debe estar entre el inicio y el cierre del caso."),
+    )
+    hora_inicio = models.TimeField(_("H/Inicio"), help_text=_("Hora de inicio de la actividad."))
+    hora_fin = models.TimeField(_("H/Fin"), help_text=_("Hora de culminación de la actividad."))
+    descripcion = models.TextField(
+        _("actividad"), help_text=_("Descripción específica de la actividad desarrollada.")
+    )
+    ejecutor = models.ForeignKey(
+        Ejecutor,
+        on_delete=models.PROTECT,
+        related_name="actividades",
+        verbose_name=_("ejecutor"),
+        help_text=_("Quién ejecutó la actividad; por lo general, el ejecutor del caso."),
+    )
+    facturable = models.BooleanField(
+        _("fact."),
+        default=False,
+        help_text=_("Marque si las horas de la actividad son facturables."),
+    )
+    articulo = models.ForeignKey(
+        Articulo,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="actividades",
+        verbose_name=_("artículo"),
+        help_text=_("Clasificador de la actividad, con el mismo significado que en el caso."),
+    )
+    minutos = models.PositiveIntegerField(
+        _("minutos"), default=0, editable=False, help_text=_("Duración, calculada de las horas.")
+    )
+
+    class Meta:
+        verbose_name = _("actividad")
+        verbose_name_plural = _("actividades")
+        ordering = ["fecha", "hora_inicio", "pk"]
+        indexes = [
+            models.Index(fields=["caso", "fecha", "hora_inicio"], name="actividad_caso_fecha_idx"),
+            models.Index(fields=["fecha"], name="actividad_fecha_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(hora_fin__gt=F("hora_inicio")), name="actividad_hora_fin_posterior"
+            ),
+        ]
+
+    def __str__(self):
+        horas = f"{self.hora_inicio:%H:%M}–{self.hora_fin:%H:%M}"
+        return f"{fecha_corta(self.fecha)} {horas} {self.descripcion[:40]}"
+
+    def save(self, *args, **kwargs):
+        self.calcular_minutos()
+        super().save(*args, **kwargs)
+
+    @property
+    def horas(self) -> Decimal:
+        return minutos_a_horas(self.minutos)
+
+    def clean(self):
+        if self.hora_inicio and self.hora_fin and self.hora_fin <= self.hora_inicio:
+            raise ValidationError(
+                {
+                    "hora_fin": _(
+                        "La hora de fin debe ser posterior a la hora de inicio (%(inicio)s)."
+                    )
+                    % {"inicio": self.hora_inicio.strftime("%H:%M")}
+                }
+            )
+
+    def calcular_minutos(self):
+        if self.hora_inicio and self.hora_fin:
+            self.minutos = max(minutos_entre(self.hora_inicio, self.hora_fin), 0)

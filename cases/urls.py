@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "cases"
+
+urlpatterns = [
+    path("", views.CasoListView.as_view(), name="caso_list"),
+    path("proximos/", views.ProximosView.as_view(), name="proximos"),
+    path("nuevo/", views.CasoEditorView.as_view(nuevo=True), name="caso_create"),
+    path("<int:pk>/", views.CasoDetailView.as_view(), name="caso_detail"),
+    path("<int:pk>/editar/", views.CasoEditorView.as_view(), name="caso_update"),
+    path("<int:pk>/eliminar/", views.CasoDeleteView.as_view(), name="caso_delete"),
+]

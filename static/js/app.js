@@ -1,0 +1,128 @@
+/*
+ * eFactory Casos: small progressive enhancements. No inline scripts (CSP-friendly).
+ *
+ * Formsets: a container [data-formset][data-prefix] holds the management form, a body
+ * [data-formset-body] of rows [data-formset-row], a <template data-formset-template> with the
+ * formset's empty form (index "__prefix__"), an add button [data-formset-add] and, in every
+ * row, a remove button [data-formset-remove] next to the row's DELETE checkbox. Without
+ * JavaScript the page still works: extra empty rows and visible DELETE checkboxes.
+ */
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+
+  function totalFormsInput(container) {
+    return container.querySelector('input[name="' + container.dataset.prefix + '-TOTAL_FORMS"]');
+  }
+
+  function announce(container, text) {
+    var status = container.querySelector("[data-formset-status]");
+    if (status) { status.textContent = text; }
+  }
+
+  function applyDefaults(row) {
+    // Widgets with data-default-from copy the current value of another field of the page
+    // (a new activity row takes the case's ejecutor and facturable).
+    row.querySelectorAll("[data-default-from]").forEach(function (el) {
+      var source = document.getElementById(el.dataset.defaultFrom);
+      if (!source) { return; }
+      if (el.type === "checkbox") {
+        el.checked = source.checked;
+      } else if (source.value) {
+        el.value = source.value;
+      }
+    });
+  }
+
+  function addRow(container) {
+    var total = totalFormsInput(container);
+    var template = container.querySelector("template[data-formset-template]");
+    var body = container.querySelector("[data-formset-body]");
+    if (!total || !template || !body) { return; }
+    var index = parseInt(total.value, 10) || 0;
+    var html = template.innerHTML.replace(/__prefix__/g, String(index));
+    var holder = document.createElement("tbody");
+    holder.innerHTML = html.trim();
+    var row = holder.firstElementChild;
+    body.appendChild(row);
+    total.value = String(index + 1);
+    applyDefaults(row);
+    var first = row.querySelector("input:not([type=hidden]), select, textarea");
+    if (first) { first.focus(); }
+    announce(container, container.dataset.msgAdded || "Renglón agregado");
+    container.dispatchEvent(new CustomEvent("formset:added", { bubbles: true, detail: { row: row } }));
+  }
+
+  function removeRow(container, row) {
+    var del = row.querySelector('input[type=checkbox][name$="-DELETE"]');
+    if (del) { del.checked = true; }
+    row.hidden = true;
+    row.classList.add("eliminado");
+    // Keep keyboard users in place: focus the next visible row's remove button, or the add button.
+    var next = row.nextElementSibling;
+    while (next && next.hidden) { next = next.nextElementSibling; }
+    var target = next ? next.querySelector("[data-formset-remove]") : container.querySelector("[data-formset-add]");
+    if (target) { target.focus(); }
+    announce(container, container.dataset.msgRemoved || "Renglón eliminado");
+    container.dispatchEvent(new CustomEvent("formset:removed", { bubbles: true, detail: { row: row } }));
+  }
+
+  document.addEventListener("click", function (event) {
+    var add = event.target.closest("[data-formset-add]");
+    if (add) {
+      var c = add.closest("[data-formset]");
+      if (c) { event.preventDefault(); addRow(c); }
+      return;
+    }
+    var remove = event.target.closest("[data-formset-remove]");
+    if (remove) {
+      var container = remove.closest("[data-formset]");
+      var row = remove.closest("[data-formset-row]");
+      if (container && row) { event.preventDefault(); removeRow(container, row); }
+      return;
+    }
+    var print = event.target.closest("[data-accion=imprimir]");
+    if (print) { window.print(); }
+  });
+
+  // Live hours of the Actividades rows (the server computes the stored totals).
+  function minutes(value) {
+    var m = /^(\d{1,2}):(\d{2})/.exec(value || "");
+    return m ? parseInt(m[1], 10) * 60 + parseInt(m[2], 10) : null;
+  }
+
+  function recompute(container) {
+    var total = 0, billable = 0;
+    container.querySelectorAll("[data-formset-row]").forEach(function (row) {
+      if (row.hidden) { return; }
+      var start = row.querySelector('input[name$="-hora_inicio"]');
+      var end = row.querySelector('input[name$="-hora_fin"]');
+      var cell = row.querySelector("[data-horas]");
+      if (!start || !end || !cell) { return; }
+      var a = minutes(start.value), b = minutes(end.value);
+      if (a === null || b === null || b <= a) { cell.textContent = ""; return; }
+      var m = b - a;
+      cell.textContent = (m / 60).toFixed(2);
+      total += m;
+      var fact = row.querySelector('input[type=checkbox][name$="-facturable"]');
+      if (fact && fact.checked) { billable += m; }
+    });
+    var t = container.querySelector("[data-total-horas]");
+    var f = container.querySelector("[data-total-facturables]");
+    if (t) { t.textContent = (total / 60).toFixed(2); }
+    if (f) { f.textContent = (billable / 60).toFixed(2); }
+  }
+
+  ["input", "change", "formset:added", "formset:removed"].forEach(function (type) {
+    document.addEventListener(type, function (event) {
+      var c = event.target.closest && event.target.closest("[data-formset]");
+      if (c && c.querySelector("[data-total-horas]")) { recompute(c); }
+    });
+  });
+
+  // After a refused save, bring the error summary into view for keyboard and screen readers.
+  document.addEventListener("DOMContentLoaded", function () {
+    var summary = document.getElementById("resumen-errores");
+    if (summary) { summary.focus(); }
+  });
+})();
