@@ -281,8 +281,8 @@ class Caso(models.Model):
         _("avance"),
         default=0,
         validators=[
-            MinValueValidator(0, _("El avance debe estar entre 0 y 100 %.")),
-            MaxValueValidator(100, _("El avance debe estar entre 0 y 100 %.")),
+            MinValueValidator(0, _("El avance debe estar entre 0 y 100 %%.")),
+            MaxValueValidator(100, _("El avance debe estar entre 0 y 100 %%.")),
         ],
         help_text=_("Porcentaje de avance del caso (0 a 100); varía con el transcurso del tiempo."),
     )

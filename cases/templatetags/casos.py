@@ -9,7 +9,8 @@ register = template.Library()
 def control(field, size="sm"):
     """Render a bound field's widget with Bootstrap classes and its error state.
 
-    Errors are linked with aria-describedby so screen readers read them with the input.
+    The input is described (aria-describedby) by its column's help text, rendered once per
+    table with id ``ayuda-col-<field name>``, and by its errors, so screen readers read both.
     """
     widget = field.field.widget
     if isinstance(widget, forms.CheckboxInput):
@@ -19,8 +20,11 @@ def control(field, size="sm"):
     else:
         css = f"form-control form-control-{size}"
     attrs = {"class": css}
+    descritos = [f"ayuda-col-{field.name}"] if field.help_text else []
     if field.errors:
         attrs["class"] += " is-invalid"
         attrs["aria-invalid"] = "true"
-        attrs["aria-describedby"] = f"{field.auto_id}_error"
+        descritos.append(f"{field.auto_id}_error")
+    if descritos:
+        attrs["aria-describedby"] = " ".join(descritos)
     return field.as_widget(attrs=attrs)
