@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from .formsets import BaseActividadFormSet
 from .models import Actividad, Articulo, Caso, Clase, Departamento, Ejecutor, Grupo, Secuencia
 
 
@@ -24,7 +25,11 @@ class EjecutorAdmin(admin.ModelAdmin):
 
 
 class ActividadInline(admin.TabularInline):
+    """Activities inside the case; the same cross-row rules as the editor (date window,
+    overlaps) through the editor's formset class."""
+
     model = Actividad
+    formset = BaseActividadFormSet
     extra = 0
     fields = [
         "fecha",

@@ -9,10 +9,11 @@ from django.utils.translation import gettext as _
 
 from customers.models import Estatus
 
-from .forms import ActividadForm, OpcionesCompartidas
+from .forms import ActividadForm, CompartidaModelChoiceField, OpcionesCompartidas
 from .models import Actividad, Articulo, Caso, Ejecutor, fecha_corta
 
 MAX_ACTIVIDADES = 2000
+DEL_CASO = object()  # sentinel: "use the value of the case instance"
 
 
 class BaseActividadFormSet(BaseInlineFormSet):
@@ -23,12 +24,34 @@ class BaseActividadFormSet(BaseInlineFormSet):
     checked against what the user is saving, not against what is stored.
     """
 
-    def __init__(self, *args, fecha_inicio=None, fecha_cierre=None, ejecutor_caso=None, **kwargs):
-        self.fecha_inicio = fecha_inicio
-        self.fecha_cierre = fecha_cierre
-        self.ejecutor_caso = ejecutor_caso
+    def __init__(
+        self,
+        *args,
+        fecha_inicio=DEL_CASO,
+        fecha_cierre=DEL_CASO,
+        ejecutor_caso=DEL_CASO,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
+        self._fecha_inicio = fecha_inicio
+        self._fecha_cierre = fecha_cierre
+        self._ejecutor_caso = ejecutor_caso
         self._compartir_opciones()
+
+    # Without explicit values (the Django admin's inline), read them from the case the formset
+    # is built on when validating: the admin fills that instance with the submitted data
+    # after building the formset.
+    @property
+    def fecha_inicio(self):
+        return self.instance.fecha_inicio if self._fecha_inicio is DEL_CASO else self._fecha_inicio
+
+    @property
+    def fecha_cierre(self):
+        return self.instance.fecha_cierre if self._fecha_cierre is DEL_CASO else self._fecha_cierre
+
+    @property
+    def ejecutor_caso(self):
+        return self.instance.ejecutor if self._ejecutor_caso is DEL_CASO else self._ejecutor_caso
 
     def get_queryset(self):
         if not hasattr(self, "_queryset"):
@@ -55,8 +78,13 @@ class BaseActividadFormSet(BaseInlineFormSet):
             self._preparar(form)
 
     def _preparar(self, form):
-        form.fields["ejecutor"].compartir(self.opciones_ejecutor)
-        form.fields["articulo"].compartir(self.opciones_articulo)
+        for name, opciones in (
+            ("ejecutor", self.opciones_ejecutor),
+            ("articulo", self.opciones_articulo),
+        ):
+            field = form.fields.get(name)
+            if isinstance(field, CompartidaModelChoiceField):
+                field.compartir(opciones)
 
     @property
     def empty_form(self):

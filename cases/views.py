@@ -134,9 +134,6 @@ class CasoEditorView(PermissionRequiredMixin, TemplateView):
             if "_continuar" in request.POST:
                 return HttpResponseRedirect(reverse("cases:caso_update", args=[caso.pk]))
             return HttpResponseRedirect(caso.get_absolute_url())
-        messages.error(
-            request, _("No se guardó nada: corrija los campos marcados y vuelva a guardar.")
-        )
         context = self.get_context_data(form=form, formset=formset, caso=caso)
         return self.render_to_response(context, status=200)
 

@@ -91,6 +91,9 @@
     return m ? parseInt(m[1], 10) * 60 + parseInt(m[2], 10) : null;
   }
 
+  // Hours as the server shows them in Spanish: two decimals with a decimal comma.
+  function hours(m) { return (m / 60).toFixed(2).replace(".", ","); }
+
   function recompute(container) {
     var total = 0, billable = 0;
     container.querySelectorAll("[data-formset-row]").forEach(function (row) {
@@ -102,15 +105,15 @@
       var a = minutes(start.value), b = minutes(end.value);
       if (a === null || b === null || b <= a) { cell.textContent = ""; return; }
       var m = b - a;
-      cell.textContent = (m / 60).toFixed(2);
+      cell.textContent = hours(m);
       total += m;
       var fact = row.querySelector('input[type=checkbox][name$="-facturable"]');
       if (fact && fact.checked) { billable += m; }
     });
     var t = container.querySelector("[data-total-horas]");
     var f = container.querySelector("[data-total-facturables]");
-    if (t) { t.textContent = (total / 60).toFixed(2); }
-    if (f) { f.textContent = (billable / 60).toFixed(2); }
+    if (t) { t.textContent = hours(total); }
+    if (f) { f.textContent = hours(billable); }
   }
 
   ["input", "change", "formset:added", "formset:removed"].forEach(function (type) {
