@@ -345,3 +345,68 @@ class ProximosForm(forms.Form):
         valores["agrupar"] = valores["agrupar"] or "ejecutor"
         valores["limite"] = valores["limite"] or 5
         return valores
+
+
+SIN_CAMBIO = ""
+
+
+class SeguimientoForm(forms.Form):
+    """Seguimiento de casos: the bulk action bar of the list."""
+
+    casos = forms.ModelMultipleChoiceField(
+        queryset=Caso.objects.only("pk"),
+        widget=forms.MultipleHiddenInput,
+        error_messages={
+            "required": _("Seleccione al menos un caso."),
+            "invalid_choice": _("Uno de los casos seleccionados ya no existe."),
+            "invalid_pk_value": _("Selección de casos no válida."),
+        },
+    )
+    etapa = forms.ChoiceField(label=_("Etapa"), required=False)
+    prioridad = forms.ChoiceField(label=_("Prioridad"), required=False)
+    ejecutor = forms.ModelChoiceField(
+        label=_("Ejecutor"),
+        queryset=Ejecutor.objects.filter(estatus=Estatus.ACTIVO).order_by("nombre"),
+        required=False,
+        empty_label=_("— sin cambio —"),
+    )
+    coordinador = forms.ModelChoiceField(
+        label=_("Coord."),
+        queryset=Ejecutor.objects.filter(estatus=Estatus.ACTIVO).order_by("nombre"),
+        required=False,
+        empty_label=_("— sin cambio —"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        from .filters import BLANCO, con_blanco
+        from .models import Etapa, Prioridad
+
+        super().__init__(*args, **kwargs)
+        self.blanco = BLANCO
+        sin_cambio = [(SIN_CAMBIO, _("— sin cambio —"))]
+        self.fields["etapa"].choices = sin_cambio + con_blanco(Etapa.choices)
+        self.fields["prioridad"].choices = sin_cambio + list(Prioridad.choices)
+        for name, field in self.fields.items():
+            field.widget.attrs.update({"class": "form-select form-select-sm", "id": f"seg-{name}"})
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors and not self.cambios():
+            raise ValidationError(
+                _("Elija al menos un cambio: etapa, ejecutor, coord. o prioridad.")
+            )
+        return cleaned
+
+    def cambios(self) -> dict:
+        """Field → new value, for the fields the user chose to change."""
+        datos = getattr(self, "cleaned_data", {})
+        cambios = {}
+        etapa = datos.get("etapa")
+        if etapa:
+            cambios["etapa"] = "" if etapa == self.blanco else etapa
+        if datos.get("prioridad"):
+            cambios["prioridad"] = datos["prioridad"]
+        for campo in ("ejecutor", "coordinador"):
+            if datos.get(campo):
+                cambios[campo] = datos[campo]
+        return cambios

@@ -18,6 +18,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Estatus
+from efactory.busqueda import Normalizado, terminos
 
 NUMERO_DIGITOS = 8
 
@@ -119,7 +120,8 @@ class Secuencia(models.Model):
 
         The UPDATE takes the row lock before reading, so concurrent transactions queue up
         instead of reading the same value; the counter only grows, so numbers of deleted
-        rows are never handed out again. Must run inside the caller's transaction.
+        rows are never handed out again. Called inside the caller's transaction, the lock
+        is held until that transaction ends (and a rollback gives the numbers back unused).
         """
         with transaction.atomic():
             cls.objects.get_or_create(nombre=nombre)
@@ -173,6 +175,24 @@ class CasoQuerySet(models.QuerySet):
     def abiertos(self):
         """Cases that still need work: every etapa but completada."""
         return self.exclude(etapa=Etapa.COMPLETADA)
+
+    def buscar(self, consulta: str):
+        """Free text over numero, asunto, comentario and the client's nombre and codigo.
+
+        Accent- and case-insensitive; every word must appear. On PostgreSQL the LIKE runs on
+        ``f_unaccent(lower(busqueda))``, which has a trigram GIN index.
+        """
+        palabras = terminos(consulta)
+        if not palabras:
+            return self
+        qs = self.alias(busqueda_normalizada=Normalizado("busqueda"))
+        condicion = Q()
+        for palabra in palabras:
+            condicion &= Q(busqueda_normalizada__contains=palabra)
+        numeros = [int(p) for p in palabras if p.isdigit() and len(p) <= 18]
+        if len(palabras) == 1 and numeros:
+            condicion |= Q(numero=numeros[0])
+        return qs.filter(condicion)
 
     def para_lista(self):
         """What a list of cases shows: the related names, without one query per row."""
@@ -418,6 +438,13 @@ class Caso(models.Model):
         blank=True,
         help_text=_("Comentario asociado a la solución del caso."),
     )
+    busqueda = models.TextField(
+        _("texto de búsqueda"),
+        blank=True,
+        default="",
+        editable=False,
+        help_text=_("Asunto, comentario y cliente juntos, para la búsqueda libre."),
+    )
     creado_en = models.DateTimeField(_("creado en"), auto_now_add=True)
     actualizado_en = models.DateTimeField(_("actualizado en"), auto_now=True)
     version = models.PositiveIntegerField(_("versión"), default=1, editable=False)
@@ -455,6 +482,12 @@ class Caso(models.Model):
                 condition=Q(prioridad__in=Prioridad.values), name="caso_prioridad_valida"
             ),
             models.CheckConstraint(condition=Q(etapa__in=Etapa.values), name="caso_etapa_valida"),
+            models.CheckConstraint(
+                condition=Q(origen__in=Origen.values), name="caso_origen_valido"
+            ),
+            models.CheckConstraint(
+                condition=Q(complejidad__in=Complejidad.values), name="caso_complejidad_valida"
+            ),
         ]
 
     def __str__(self):
@@ -463,6 +496,11 @@ class Caso(models.Model):
     def save(self, *args, **kwargs):
         if not self.numero:
             self.numero = Secuencia.reservar("caso")
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or {"asunto", "comentario", "cliente"} & set(update_fields):
+            self.busqueda = self.texto_busqueda()
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "busqueda"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -485,13 +523,14 @@ class Caso(models.Model):
         if errors:
             raise ValidationError(errors)
 
+    def texto_busqueda(self, cliente=None) -> str:
+        """What the free-text search looks in: asunto, comentario, client name and code."""
+        cliente = cliente or self.cliente
+        return texto_busqueda(self.asunto, self.comentario, cliente.nombre, cliente.codigo)
+
     def dias_en_ejecucion(self, hoy: datetime.date | None = None) -> int:
         """Days from fecha_inicio to today, or to fecha_cierre once completada; 0 before start."""
-        hoy = hoy or timezone.localdate()
-        fin = hoy
-        if self.etapa == Etapa.COMPLETADA and self.fecha_cierre:
-            fin = self.fecha_cierre
-        return max((fin - self.fecha_inicio).days, 0)
+        return calcular_dias(self.fecha_inicio, self.fecha_cierre, self.etapa, hoy)
 
     @property
     def dias(self) -> int:
@@ -510,6 +549,33 @@ def totales_de(actividades) -> dict:
         if actividad.facturable:
             facturable += actividad.minutos
     return {"horas": minutos_a_horas(total), "horas_facturables": minutos_a_horas(facturable)}
+
+
+def calcular_dias(fecha_inicio, fecha_cierre, etapa, hoy: datetime.date | None = None) -> int:
+    """Días en ejecución: to today, or to fecha_cierre once completada; 0 before the start."""
+    hoy = hoy or timezone.localdate()
+    fin = fecha_cierre if etapa == Etapa.COMPLETADA and fecha_cierre else hoy
+    return max((fin - fecha_inicio).days, 0)
+
+
+def texto_busqueda(asunto: str, comentario: str, nombre: str, codigo: str) -> str:
+    return f"{asunto} {comentario} {nombre} {codigo}"
+
+
+def busqueda_sql(nombre: str, codigo: str):
+    """The same text as :func:`texto_busqueda`, computed in SQL for a client's cases."""
+    from django.db.models.functions import Concat
+
+    return Concat(
+        "asunto",
+        Value(" "),
+        "comentario",
+        Value(" "),
+        Value(nombre),
+        Value(" "),
+        Value(codigo),
+        output_field=models.TextField(),
+    )
 
 
 def minutos_a_horas(minutos: int) -> Decimal:

@@ -1,6 +1,7 @@
 """Writes that touch several models."""
 
 from django.db import transaction
+from django.utils import timezone
 
 from .models import Caso
 
@@ -20,3 +21,34 @@ def guardar_caso(*, form, formset, usuario) -> Caso:
         formset.instance = caso
         formset.save()
     return caso
+
+
+def seguimiento_en_lote(*, casos, cambios: dict, usuario) -> int:
+    """Apply ``cambios`` (field → value) to ``casos`` in one transaction; return how many changed.
+
+    Rows are locked first (SELECT … FOR UPDATE on PostgreSQL) so a concurrent edit cannot
+    interleave; only cases whose values really change are written, and each written case
+    gets a new ``version`` and ``actualizado_en``.
+    """
+    if not cambios:
+        return 0
+    ids = [caso.pk for caso in casos]
+    with transaction.atomic():
+        bloqueados = list(Caso.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+        ahora = timezone.now()
+        cambiados = []
+        # Compare and set raw column values (ejecutor_id, …): no query per case.
+        nuevos = {
+            Caso._meta.get_field(campo).attname: getattr(valor, "pk", valor)
+            for campo, valor in cambios.items()
+        }
+        for caso in bloqueados:
+            if all(getattr(caso, attname) == valor for attname, valor in nuevos.items()):
+                continue
+            for attname, valor in nuevos.items():
+                setattr(caso, attname, valor)
+            caso.version += 1
+            caso.actualizado_en = ahora
+            cambiados.append(caso)
+        Caso.objects.bulk_update(cambiados, [*cambios, "version", "actualizado_en"], batch_size=500)
+    return len(cambiados)

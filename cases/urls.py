@@ -6,6 +6,8 @@ app_name = "cases"
 
 urlpatterns = [
     path("", views.CasoListView.as_view(), name="caso_list"),
+    path("seguimiento/", views.SeguimientoView.as_view(), name="seguimiento"),
+    path("exportar/", views.CasoExportView.as_view(), name="caso_exportar"),
     path("proximos/", views.ProximosView.as_view(), name="proximos"),
     path("nuevo/", views.CasoEditorView.as_view(nuevo=True), name="caso_create"),
     path("<int:pk>/", views.CasoDetailView.as_view(), name="caso_detail"),

@@ -5,30 +5,184 @@ from itertools import groupby
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.db.models import Prefetch
-from django.http import HttpResponseRedirect
+from django.http import (
+    FileResponse,
+    HttpResponseBadRequest,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
+from django.views import View
 from django.views.generic import DeleteView, DetailView, ListView, TemplateView
 
-from .forms import CasoForm, ProximosForm
+from .exports import csv_stream, xlsx_archivo
+from .filters import CasoFilter, ordenar
+from .forms import CasoForm, ProximosForm, SeguimientoForm
 from .formsets import actividad_formset_class
 from .models import Actividad, Caso, totales_de
-from .services import guardar_caso
+from .pagination import ConteoAcotadoPaginator
+from .services import guardar_caso, seguimiento_en_lote
 
 PREFIJO_ACTIVIDADES = "actividades"
 
 
+COLUMNAS_LISTA = [
+    # (label, ?orden= key or None)
+    (_lazy("Documento"), "numero"),
+    (_lazy("Prioridad"), "prioridad"),
+    (_lazy("Inicio"), "fecha_inicio"),
+    (_lazy("Días en ejecución"), "dias"),
+    (_lazy("Cliente"), "cliente"),
+    (_lazy("Ejecutor"), "ejecutor"),
+    (_lazy("Etapa"), "etapa"),
+    (_lazy("Avance"), "avance"),
+    (_lazy("Comentario"), None),
+]
+
+
+def por_pagina(request, defecto=25, minimo=10, maximo=200) -> int:
+    """?por_pagina= clamped to [minimo, maximo]; junk gives the default."""
+    try:
+        valor = int(request.GET.get("por_pagina", defecto))
+    except (TypeError, ValueError):
+        return defecto
+    return min(max(valor, minimo), maximo)
+
+
+def casos_filtrados(request, queryset):
+    """The list's filters and ordering applied to ``queryset``: (filterset, ordered qs)."""
+    filterset = CasoFilter(request.GET, queryset=queryset, request=request)
+    return filterset, ordenar(filterset.qs, filterset.orden_actual)
+
+
 class CasoListView(PermissionRequiredMixin, ListView):
-    """The case list (the coordinators' full list builds on this)."""
+    """The coordinators' list: filters, free-text search, sorting, pagination, bulk follow-up.
+
+    Every parameter lives in the URL, so a filtered, sorted page can be bookmarked.
+    """
 
     permission_required = "cases.view_caso"
-    model = Caso
-    paginate_by = 25
     template_name = "cases/caso_list.html"
+    paginator_class = ConteoAcotadoPaginator
 
     def get_queryset(self):
-        return Caso.objects.para_lista().order_by("-numero")
+        self.filterset, qs = casos_filtrados(self.request, Caso.objects.para_lista())
+        return qs
+
+    def get_paginate_by(self, queryset):
+        return por_pagina(self.request)
+
+    def get_paginator(self, queryset, per_page, **kwargs):
+        return self.paginator_class(
+            queryset, per_page, pagina_pedida=self.request.GET.get("page"), **kwargs
+        )
+
+    def paginate_queryset(self, queryset, page_size):
+        """Like ListView's, but a junk or out-of-range ?page= shows a real page, not a 404."""
+        paginator = self.get_paginator(queryset, page_size)
+        page = paginator.get_page(self.request.GET.get("page"))
+        return paginator, page, page.object_list, page.has_other_pages()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        orden = self.filterset.orden_actual
+        columnas = []
+        for etiqueta, clave in COLUMNAS_LISTA:
+            direccion = None
+            if clave and orden.lstrip("-") == clave:
+                direccion = "descending" if orden.startswith("-") else "ascending"
+            siguiente = f"-{clave}" if direccion == "ascending" else clave
+            columnas.append(
+                {
+                    "etiqueta": etiqueta,
+                    "clave": clave,
+                    "direccion": direccion,
+                    "siguiente": siguiente,
+                }
+            )
+        user = self.request.user
+        context.update(
+            filterset=self.filterset,
+            columnas=columnas,
+            orden=orden,
+            por_pagina=self.get_paginate_by(None),
+            opciones_por_pagina=[10, 25, 50, 100, 200],
+            filtros_activos=self.filterset.activos(),
+            ignorados=self.filterset.parametros_ignorados(),
+            puede_lote=user.has_perm("cases.editar_lote_caso"),
+            puede_exportar=user.has_perm("cases.exportar_caso"),
+        )
+        if context["puede_lote"]:
+            context["seguimiento_form"] = SeguimientoForm()
+        return context
+
+
+class SeguimientoView(PermissionRequiredMixin, View):
+    """Seguimiento de casos: change etapa, ejecutor, coordinador or prioridad of many cases."""
+
+    permission_required = "cases.editar_lote_caso"
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        form = SeguimientoForm(request.POST)
+        volver = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(
+            volver, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ) or not volver.startswith("/"):
+            volver = reverse("cases:caso_list")
+        if not form.is_valid():
+            for errores in form.errors.values():
+                for error in errores:
+                    messages.error(request, error)
+            return HttpResponseRedirect(volver)
+        cambiados = seguimiento_en_lote(
+            casos=form.cleaned_data["casos"], cambios=form.cambios(), usuario=request.user
+        )
+        seleccionados = len(form.cleaned_data["casos"])
+        messages.success(
+            request,
+            ngettext(
+                "%(n)d caso actualizado (de %(total)d seleccionados).",
+                "%(n)d casos actualizados (de %(total)d seleccionados).",
+                cambiados,
+            )
+            % {"n": cambiados, "total": seleccionados},
+        )
+        return HttpResponseRedirect(volver)
+
+
+class CasoExportView(PermissionRequiredMixin, View):
+    """The current filtered, sorted list as CSV or XLSX, streamed."""
+
+    permission_required = "cases.exportar_caso"
+
+    def get(self, request, *args, **kwargs):
+        formato = request.GET.get("formato", "csv")
+        if formato not in ("csv", "xlsx"):
+            return HttpResponseBadRequest(
+                _("Formato de exportación desconocido: use formato=csv o formato=xlsx."),
+                content_type="text/plain; charset=utf-8",
+            )
+        _filterset, qs = casos_filtrados(request, Caso.objects.all())
+        nombre = f"casos-{timezone.localdate():%Y-%m-%d}.{formato}"
+        if formato == "csv":
+            respuesta = StreamingHttpResponse(
+                csv_stream(qs), content_type="text/csv; charset=utf-8"
+            )
+            respuesta["Content-Disposition"] = f'attachment; filename="{nombre}"'
+            return respuesta
+        return FileResponse(
+            xlsx_archivo(qs),
+            as_attachment=True,
+            filename=nombre,
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
 
 
 class CasoDetailView(PermissionRequiredMixin, DetailView):

@@ -56,10 +56,21 @@ class Cliente(models.Model):
 
     def save(self, *args, **kwargs):
         self.rif = (self.rif or "").strip().upper()
+        anterior = None
+        if self.pk:
+            anterior = Cliente.objects.filter(pk=self.pk).values("nombre", "codigo").first()
         super().save(*args, **kwargs)
+        if anterior and (anterior["nombre"], anterior["codigo"]) != (self.nombre, self.codigo):
+            self.actualizar_busqueda_de_casos()
 
     def get_absolute_url(self):
         return reverse("customers:cliente_detail", args=[self.pk])
+
+    def actualizar_busqueda_de_casos(self):
+        """Refresh the search text of this client's cases after a rename (one UPDATE)."""
+        from cases.models import busqueda_sql
+
+        self.casos.update(busqueda=busqueda_sql(self.nombre, self.codigo))
 
 
 class Contacto(models.Model):

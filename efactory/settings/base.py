@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",
     "bootstrap",
     "crispy_forms",
     "crispy_bootstrap5",
@@ -82,6 +83,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
+
+# Widget templates may live in the project's templates/ folder.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 ROOT_URLCONF = "efactory.urls"
 WSGI_APPLICATION = "efactory.wsgi.application"

@@ -1,6 +1,7 @@
 """Fast settings for the test suite (pytest uses this module)."""
 
 import os
+import tempfile
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-for-production-0123456789")
 
@@ -20,7 +21,10 @@ WHITENOISE_AUTOREFRESH = True
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory: concurrency tests open several connections at once.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test-db.sqlite3")}  # noqa: F405
+    # One file per test process, so that two runs at once do not delete each other's.
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.path.join(tempfile.gettempdir(), f"efactory-test-{os.getpid()}.sqlite3")
+    }
     DATABASES["default"]["OPTIONS"].pop("init_command", None)
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = False

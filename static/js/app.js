@@ -128,4 +128,46 @@
     var summary = document.getElementById("resumen-errores");
     if (summary) { summary.focus(); }
   });
+
+  // A refused save re-shows the rows the user removed, with their (hidden) DELETE box still
+  // ticked: keep them removed, or they look alive and the next save deletes them unseen.
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-formset]").forEach(function (c) {
+      var removed = c.querySelectorAll('[data-formset-row] input[type=checkbox][name$="-DELETE"]:checked');
+      removed.forEach(function (del) {
+        var row = del.closest("[data-formset-row]");
+        row.hidden = true;
+        row.classList.add("eliminado");
+      });
+      if (removed.length && c.querySelector("[data-total-horas]")) { recompute(c); }
+    });
+  });
+})();
+
+/* Seguimiento de casos: select all on the page, and a live count of the selection. */
+(function () {
+  "use strict";
+  function update() {
+    var boxes = document.querySelectorAll("[data-seleccion]");
+    var checked = document.querySelectorAll("[data-seleccion]:checked").length;
+    var all = document.querySelector("[data-seleccionar-todos]");
+    if (all) {
+      all.checked = boxes.length > 0 && checked === boxes.length;
+      all.indeterminate = checked > 0 && checked < boxes.length;
+    }
+    var label = document.querySelector("[data-seleccionados]");
+    if (label) {
+      label.textContent = checked === 1 ? "1 caso seleccionado" : checked + " casos seleccionados";
+    }
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.matches("[data-seleccionar-todos]")) {
+      document.querySelectorAll("[data-seleccion]").forEach(function (box) {
+        box.checked = event.target.checked;
+      });
+      update();
+    } else if (event.target.matches("[data-seleccion]")) {
+      update();
+    }
+  });
 })();

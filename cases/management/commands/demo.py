@@ -706,6 +706,8 @@ class Command(BaseCommand):
             revisor=rng.choice(ctx["activos"]) if rng.random() < 0.3 else None,
             comentario_solucion=rng.choice(SOLUCIONES) if etapa == Etapa.COMPLETADA else "",
         )
+        # bulk_create skips save(): fill the free-text search column here.
+        caso.busqueda = caso.texto_busqueda(cliente)
         return caso, self.actividades(rng, ctx, caso, ejecutor, articulo, facturable)
 
     @staticmethod

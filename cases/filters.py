@@ -1,0 +1,205 @@
+"""Filters, free-text search and sorting of the case list (and of its export)."""
+
+import django_filters
+from django import forms
+from django.db.models import Case, DurationField, ExpressionWrapper, F, Value, When
+from django.db.models.functions import Greatest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from customers.models import Cliente
+
+from .forms import DateInput
+from .models import (
+    Articulo,
+    Caso,
+    Clase,
+    Complejidad,
+    Departamento,
+    Ejecutor,
+    Etapa,
+    Grupo,
+    Origen,
+    Prioridad,
+)
+from .widgets import LupaSelect
+
+BLANCO = "blanco"  # URL value for the empty etapa/origen/complejidad ("En blanco")
+
+
+def con_blanco(choices):
+    """Choices of a field whose empty value is a real option: '' becomes 'blanco'."""
+    return [(BLANCO if value == "" else value, label) for value, label in choices]
+
+
+class DateRangeInput(django_filters.widgets.DateRangeWidget):
+    """Two HTML date inputs named <campo>_after and <campo>_before."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs)
+        self.widgets = [DateInput(), DateInput()]
+
+
+class SiNoTodos(forms.NullBooleanSelect):
+    """A yes/no/any select in Spanish whose values are the URL's true/false."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [("", _("Todos")), ("true", _("Sí")), ("false", _("No"))]
+
+
+def orden_etapa():
+    """Etapas in their workflow order (the order of the choices), not alphabetically."""
+    return Case(
+        *[When(etapa=value, then=Value(i)) for i, value in enumerate(Etapa.values)],
+        default=Value(len(Etapa.values)),
+    )
+
+
+def dias_en_ejecucion(hoy=None):
+    """SQL for días en ejecución: to today, or to fecha_cierre once completada; ≥ 0."""
+    hoy = hoy or timezone.localdate()
+    hasta = Case(
+        When(etapa=Etapa.COMPLETADA, fecha_cierre__isnull=False, then=F("fecha_cierre")),
+        default=Value(hoy),
+    )
+    return Greatest(
+        ExpressionWrapper(hasta - F("fecha_inicio"), output_field=DurationField()),
+        Value(timezone.timedelta(0)),
+        output_field=DurationField(),
+    )
+
+
+# ?orden=<clave> → what the database sorts by. numero breaks ties so pages are stable.
+ORDENES = {
+    "numero": ("numero",),
+    "prioridad": ("prioridad_orden", "-numero"),
+    "fecha_inicio": ("fecha_inicio", "numero"),
+    "cliente": ("cliente__nombre", "-numero"),
+    "ejecutor": ("ejecutor__nombre", "-numero"),
+    "etapa": ("etapa_orden", "-numero"),
+    "avance": ("avance", "-numero"),
+    "nivel": ("nivel", "-numero"),
+    "dias": ("dias_orden", "-numero"),
+}
+ORDEN_POR_DEFECTO = "-numero"
+ORDEN_CHOICES = [(k, k) for k in ORDENES] + [(f"-{k}", f"-{k}") for k in ORDENES]
+
+
+def ordenar(queryset, orden: str):
+    """Sort by a whitelisted key (``-`` for descending); anything else gets the default."""
+    descendente = orden.startswith("-")
+    clave = orden.lstrip("-")
+    if clave not in ORDENES:
+        return ordenar(queryset, ORDEN_POR_DEFECTO)
+    campos = ORDENES[clave]
+    if clave == "prioridad":
+        # alta first when ascending: alta=0, media=1, baja=2
+        queryset = queryset.con_orden_prioridad()
+    elif clave == "etapa":
+        queryset = queryset.alias(etapa_orden=orden_etapa())
+    elif clave == "dias":
+        queryset = queryset.alias(dias_orden=dias_en_ejecucion())
+    principal, *desempate = campos
+    expresion = (
+        F(principal).desc(nulls_last=True) if descendente else F(principal).asc(nulls_last=True)
+    )
+    return queryset.order_by(expresion, *desempate)
+
+
+class CasoFilter(django_filters.FilterSet):
+    """The query parameters of /casos/ and /casos/exportar/ (bookmarkable)."""
+
+    q = django_filters.CharFilter(
+        label=_("Buscar"),
+        method="filtrar_texto",
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("Documento, asunto, comentario, cliente")}
+        ),
+    )
+    prioridad = django_filters.ChoiceFilter(label=_("Prioridad"), choices=Prioridad.choices)
+    etapa = django_filters.ChoiceFilter(
+        label=_("Etapa"), choices=con_blanco(Etapa.choices), method="filtrar_con_blanco"
+    )
+    abiertos = django_filters.BooleanFilter(
+        label=_("Solo abiertos"),
+        method="filtrar_abiertos",
+        widget=forms.CheckboxInput,
+    )
+    cliente = django_filters.ModelChoiceFilter(
+        label=_("Cliente"),
+        queryset=Cliente.objects.all(),
+        widget=LupaSelect("clientes", _("Buscar cliente")),
+    )
+    coordinador = django_filters.ModelChoiceFilter(
+        label=_("Coord."), queryset=Ejecutor.objects.order_by("nombre")
+    )
+    ejecutor = django_filters.ModelChoiceFilter(
+        label=_("Ejecutor"), queryset=Ejecutor.objects.order_by("nombre")
+    )
+    grupo = django_filters.ModelChoiceFilter(label=_("Grupo"), queryset=Grupo.objects.all())
+    departamento = django_filters.ModelChoiceFilter(
+        label=_("Depto."), queryset=Departamento.objects.all()
+    )
+    articulo = django_filters.ModelChoiceFilter(
+        label=_("Artículo"), queryset=Articulo.objects.all()
+    )
+    clase = django_filters.ModelChoiceFilter(label=_("Clase"), queryset=Clase.objects.all())
+    origen = django_filters.ChoiceFilter(
+        label=_("Origen"), choices=con_blanco(Origen.choices), method="filtrar_con_blanco"
+    )
+    complejidad = django_filters.ChoiceFilter(
+        label=_("Complejidad"),
+        choices=con_blanco(Complejidad.choices),
+        method="filtrar_con_blanco",
+    )
+    fecha_inicio = django_filters.DateFromToRangeFilter(
+        label=_("F/Inicio"), widget=DateRangeInput()
+    )
+    fecha_cierre = django_filters.DateFromToRangeFilter(
+        label=_("F/Cierre"), widget=DateRangeInput()
+    )
+    interno = django_filters.BooleanFilter(label=_("Caso interno"), widget=SiNoTodos)
+    facturable = django_filters.BooleanFilter(label=_("Facturable"), widget=SiNoTodos)
+    orden = django_filters.ChoiceFilter(
+        label=_("Orden"), choices=ORDEN_CHOICES, method="filtrar_orden", widget=forms.HiddenInput
+    )
+
+    class Meta:
+        model = Caso
+        fields = []
+
+    def filtrar_texto(self, queryset, name, value):
+        return queryset.buscar(value)
+
+    def filtrar_con_blanco(self, queryset, name, value):
+        return queryset.filter(**{name: "" if value == BLANCO else value})
+
+    def filtrar_abiertos(self, queryset, name, value):
+        return queryset.abiertos() if value else queryset
+
+    def filtrar_orden(self, queryset, name, value):
+        # Sorting is applied by the view after filtering (see ordenar()); nothing here.
+        return queryset
+
+    @property
+    def orden_actual(self) -> str:
+        """The valid ?orden= value, or the default."""
+        self.form.is_valid()
+        return self.form.cleaned_data.get("orden") or ORDEN_POR_DEFECTO
+
+    def parametros_ignorados(self) -> list[str]:
+        """Names of the parameters whose values were invalid and are being ignored."""
+        self.form.is_valid()
+        return sorted(self.form.errors)
+
+    def activos(self) -> int:
+        """How many filters (besides ordering) are in effect."""
+        self.form.is_valid()
+        return sum(
+            1
+            for name, value in self.form.cleaned_data.items()
+            if name != "orden"
+            and value not in (None, "", False)
+            and not (hasattr(value, "start") and value.start is None and value.stop is None)
+        )
