@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from customers.models import Cliente, Contacto, Estatus
 
 from .models import Actividad, Articulo, Caso, Clase, Departamento, Ejecutor, Grupo
+from .widgets import LupaSelect
 
 
 class DateInput(forms.DateInput):
@@ -71,6 +72,11 @@ class CasoForm(forms.ModelForm):
             "comentario_solucion",
         ]
         widgets = {
+            "cliente": LupaSelect("clientes", _("Buscar cliente")),
+            "contacto": LupaSelect("contactos", _("Buscar contacto"), depende="id_cliente"),
+            "coordinador": LupaSelect("ejecutores", _("Buscar coordinador"), completo=True),
+            "ejecutor": LupaSelect("ejecutores", _("Buscar ejecutor"), completo=True),
+            "articulo": LupaSelect("articulos", _("Buscar artículo"), completo=True),
             "fecha_inicio": DateInput(),
             "fecha_cierre": DateInput(),
             "comentario": forms.Textarea(attrs={"rows": 3}),
@@ -118,6 +124,9 @@ class CasoForm(forms.ModelForm):
         self.fields["avance"].error_messages["invalid"] = _(
             "El avance debe ser un número entero entre 0 y 100."
         )
+        # The model's validators name the range 0–100; the form field's own minimum check
+        # ("mayor o igual a 0") would answer -1 without mentioning it.
+        self.fields["avance"].validators = list(Caso._meta.get_field("avance").validators)
         for name in (
             "coordinador",
             "ejecutor",
@@ -179,8 +188,12 @@ class CasoForm(forms.ModelForm):
     def _cliente_elegido(self):
         """The client whose contacts are offered: the submitted one, else the stored one."""
         if self.is_bound:
-            valor = self.data.get("cliente")
-            return valor if valor and str(valor).isdigit() else None
+            valor = str(self.data.get("cliente") or "")
+            # Only a plausible primary key: "²" passes isdigit() but is no number, and a
+            # huge number overflows the database integer (a 500 when rendering Contacto).
+            if valor.isascii() and valor.isdigit() and int(valor) < 2**63:
+                return int(valor)
+            return None
         return self.instance.cliente_id or self.initial.get("cliente")
 
     def clean_asunto(self):
@@ -231,12 +244,14 @@ class ActividadForm(forms.ModelForm):
         required=False,
         label=_("Ejecutor"),
         help_text=Actividad._meta.get_field("ejecutor").help_text,
+        widget=LupaSelect("ejecutores", _("Buscar ejecutor"), completo=True),
     )
     articulo = CompartidaModelChoiceField(
         queryset=Articulo.objects.all(),
         required=False,
         label=_("Artículo"),
         help_text=Actividad._meta.get_field("articulo").help_text,
+        widget=LupaSelect("articulos", _("Buscar artículo"), completo=True),
     )
 
     class Meta:
@@ -312,7 +327,10 @@ class ProximosForm(forms.Form):
         label=_("Estatus del ejecutor"), choices=ESTATUS, required=False
     )
     cliente = forms.ModelChoiceField(
-        label=_("Cliente"), queryset=Cliente.objects.order_by("nombre"), required=False
+        label=_("Cliente"),
+        queryset=Cliente.objects.order_by("nombre"),
+        required=False,
+        widget=LupaSelect("clientes", _("Buscar cliente")),
     )
     estatus_cliente = forms.ChoiceField(
         label=_("Estatus del cliente"), choices=ESTATUS, required=False

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from cases.lupa import BuscarView
+
 from . import views
 
 admin.site.site_header = "eFactory Casos"
@@ -13,6 +15,7 @@ urlpatterns = [
     path("cuentas/", include("django.contrib.auth.urls")),
     path("casos/", include("cases.urls")),
     path("clientes/", include("customers.urls")),
+    path("buscar/<slug:tabla>/", BuscarView.as_view(), name="buscar"),
     path("salud/", views.salud, name="salud"),
     path("admin/", admin.site.urls),
 ]
