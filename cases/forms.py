@@ -5,6 +5,7 @@ from crispy_forms.layout import HTML, Div, Fieldset, Layout
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Cliente, Contacto, Estatus
@@ -106,11 +107,9 @@ class CasoForm(forms.ModelForm):
         self.fields["cliente"].queryset = activos_o_actual(
             Cliente.objects.all(), instance, "cliente", activo
         )
-        contactos = Contacto.objects.select_related("cliente")
-        cliente_id = self._cliente_elegido()
-        if cliente_id:
-            contactos = contactos.filter(cliente_id=cliente_id)
-        self.fields["contacto"].queryset = contactos
+        # Any contact validates here; Caso.clean() then says clearly when it belongs to
+        # another client. The widget only ever renders the chosen one.
+        self.fields["contacto"].queryset = Contacto.objects.select_related("cliente")
         self.fields["contacto"].label_from_instance = lambda c: f"{c.nombre} — {c.cliente.nombre}"
         for name, model in (
             ("articulo", Articulo),
@@ -184,17 +183,6 @@ class CasoForm(forms.ModelForm):
                 css_id="seccion-otros",
             ),
         )
-
-    def _cliente_elegido(self):
-        """The client whose contacts are offered: the submitted one, else the stored one."""
-        if self.is_bound:
-            valor = str(self.data.get("cliente") or "")
-            # Only a plausible primary key: "²" passes isdigit() but is no number, and a
-            # huge number overflows the database integer (a 500 when rendering Contacto).
-            if valor.isascii() and valor.isdigit() and int(valor) < 2**63:
-                return int(valor)
-            return None
-        return self.instance.cliente_id or self.initial.get("cliente")
 
     def clean_asunto(self):
         return self.cleaned_data["asunto"].strip()
@@ -428,3 +416,85 @@ class SeguimientoForm(forms.Form):
             if datos.get(campo):
                 cambios[campo] = datos[campo]
         return cambios
+
+
+class CasoRapidoForm(forms.ModelForm):
+    """Agregar casos rápidamente: the few fields needed to register a case in one go."""
+
+    fecha = forms.DateField(
+        label=_("Fecha"),
+        initial=timezone.localdate,
+        widget=DateInput(),
+        help_text=_("Fecha de inicio del caso."),
+        error_messages={
+            "required": _("Indique la fecha de inicio."),
+            "invalid": _("Fecha no válida (use dd/mm/aaaa)."),
+        },
+    )
+
+    class Meta:
+        model = Caso
+        fields = [
+            "prioridad",
+            "nivel",
+            "cliente",
+            "contacto",
+            "ejecutor",
+            "asunto",
+            "etapa",
+            "comentario",
+        ]
+        widgets = {
+            "cliente": LupaSelect("clientes", _("Buscar cliente")),
+            "contacto": LupaSelect("contactos", _("Buscar contacto"), depende="id_cliente"),
+            "ejecutor": LupaSelect("ejecutores", _("Buscar ejecutor"), completo=True),
+            "comentario": forms.Textarea(attrs={"rows": 3}),
+        }
+        error_messages = CasoForm.Meta.error_messages
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        activo = Q(estatus=Estatus.ACTIVO)
+        self.fields["cliente"].queryset = Cliente.objects.filter(activo)
+        self.fields["ejecutor"].queryset = Ejecutor.objects.filter(activo)
+        self.fields["contacto"].queryset = Contacto.objects.all()
+        self.order_fields(
+            [
+                "fecha",
+                "prioridad",
+                "nivel",
+                "cliente",
+                "contacto",
+                "ejecutor",
+                "asunto",
+                "etapa",
+                "comentario",
+            ]
+        )
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(
+            Div(
+                Div("asunto", css_class="col-12"),
+                Div("fecha", css_class="col-sm-4"),
+                Div("prioridad", css_class="col-sm-4"),
+                Div("nivel", css_class="col-sm-4"),
+                Div("cliente", css_class="col-md-6"),
+                Div("contacto", css_class="col-md-6"),
+                Div("ejecutor", css_class="col-md-6"),
+                Div("etapa", css_class="col-md-6"),
+                Div("comentario", css_class="col-12"),
+                css_class="row g-3",
+            )
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("fecha"):
+            # The model's rules (and its check constraints) see the start date.
+            self.instance.fecha_inicio = cleaned["fecha"]
+        return cleaned
+
+    def clean_asunto(self):
+        return self.cleaned_data["asunto"].strip()

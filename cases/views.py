@@ -1,9 +1,11 @@
 """Views of Servicio y Soporte → Casos."""
 
 from itertools import groupby
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.db import transaction
 from django.db.models import Prefetch
 from django.http import (
     FileResponse,
@@ -19,11 +21,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 from django.views import View
-from django.views.generic import DeleteView, DetailView, ListView, TemplateView
+from django.views.generic import DeleteView, DetailView, FormView, ListView, TemplateView
 
 from .exports import csv_stream, xlsx_archivo
 from .filters import CasoFilter, ordenar
-from .forms import CasoForm, ProximosForm, SeguimientoForm
+from .forms import CasoForm, CasoRapidoForm, ProximosForm, SeguimientoForm
 from .formsets import actividad_formset_class
 from .models import Actividad, Caso, totales_de
 from .pagination import ConteoAcotadoPaginator
@@ -338,3 +340,38 @@ class ProximosView(PermissionRequiredMixin, TemplateView):
         context["valores"] = v
         context["grupos"] = [(grupo, list(casos)) for grupo, casos in groupby(qs, key=clave)]
         return context
+
+
+class CasoRapidoView(PermissionRequiredMixin, FormView):
+    """Agregar casos rápidamente: register a case with a handful of fields."""
+
+    permission_required = "cases.add_caso"
+    form_class = CasoRapidoForm
+    template_name = "cases/caso_rapido.html"
+    # After "Guardar y agregar otro" these stay filled for the next case.
+    CONSERVAR = ("cliente", "ejecutor", "prioridad", "etapa")
+
+    def get_initial(self):
+        initial = super().get_initial()
+        for campo in self.CONSERVAR:
+            valor = self.request.GET.get(campo)
+            if valor:
+                initial[campo] = valor
+        return initial
+
+    def form_valid(self, form):
+        with transaction.atomic():
+            caso = form.save(commit=False)
+            caso.propietario = self.request.user
+            caso.save()
+        messages.success(
+            self.request, _("Caso %(documento)s creado.") % {"documento": caso.documento}
+        )
+        if "_otro" in self.request.POST:
+            conservar = {
+                campo: form.data.get(campo) for campo in self.CONSERVAR if form.data.get(campo)
+            }
+            return HttpResponseRedirect(
+                reverse("cases:caso_rapido") + ("?" + urlencode(conservar) if conservar else "")
+            )
+        return HttpResponseRedirect(caso.get_absolute_url())
