@@ -1,4 +1,5 @@
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from .formsets import BaseActividadFormSet
 from .models import Actividad, Articulo, Caso, Clase, Departamento, Ejecutor, Grupo, Secuencia
@@ -44,7 +45,7 @@ class ActividadInline(admin.TabularInline):
 
 
 @admin.register(Caso)
-class CasoAdmin(admin.ModelAdmin):
+class CasoAdmin(SimpleHistoryAdmin):
     list_display = [
         "numero",
         "asunto",
@@ -120,7 +121,7 @@ class CasoAdmin(admin.ModelAdmin):
 
 
 @admin.register(Actividad)
-class ActividadAdmin(admin.ModelAdmin):
+class ActividadAdmin(SimpleHistoryAdmin):
     list_display = ["caso", "fecha", "hora_inicio", "hora_fin", "ejecutor", "facturable", "minutos"]
     list_filter = ["facturable", "fecha"]
     search_fields = ["descripcion", "caso__numero", "caso__asunto", "ejecutor__nombre"]

@@ -16,6 +16,7 @@ from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from customers.models import Estatus
 from efactory.busqueda import Normalizado, terminos
@@ -450,6 +451,9 @@ class Caso(models.Model):
     version = models.PositiveIntegerField(_("versión"), default=1, editable=False)
 
     objects = CasoQuerySet.as_manager()
+    history = HistoricalRecords(
+        excluded_fields=["busqueda", "actualizado_en"], verbose_name=_("historial de caso")
+    )
 
     class Meta:
         verbose_name = _("caso")
@@ -624,6 +628,8 @@ class Actividad(models.Model):
     minutos = models.PositiveIntegerField(
         _("minutos"), default=0, editable=False, help_text=_("Duración, calculada de las horas.")
     )
+
+    history = HistoricalRecords(verbose_name=_("historial de actividad"))
 
     class Meta:
         verbose_name = _("actividad")

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from .models import Cliente, Contacto
 
@@ -10,7 +11,7 @@ class ContactoInline(admin.TabularInline):
 
 
 @admin.register(Cliente)
-class ClienteAdmin(admin.ModelAdmin):
+class ClienteAdmin(SimpleHistoryAdmin):
     list_display = ["codigo", "nombre", "tipo", "rif", "email", "telefono", "estatus", "interno"]
     list_filter = ["estatus", "tipo", "interno"]
     search_fields = ["codigo", "nombre", "rif", "email"]
@@ -20,7 +21,7 @@ class ClienteAdmin(admin.ModelAdmin):
 
 
 @admin.register(Contacto)
-class ContactoAdmin(admin.ModelAdmin):
+class ContactoAdmin(SimpleHistoryAdmin):
     list_display = ["nombre", "cliente", "cargo", "email", "telefono", "activo"]
     list_filter = ["activo"]
     search_fields = ["nombre", "email", "cliente__nombre", "cliente__codigo"]

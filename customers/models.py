@@ -2,6 +2,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 class Estatus(models.TextChoices):
@@ -37,6 +38,9 @@ class Cliente(models.Model):
         default=False,
         help_text=_("Cliente interno, por ejemplo un departamento de la propia empresa."),
     )
+    version = models.PositiveIntegerField(_("versión"), default=1, editable=False)
+
+    history = HistoricalRecords(verbose_name=_("historial de cliente"))
 
     class Meta:
         verbose_name = _("cliente")
@@ -82,6 +86,8 @@ class Contacto(models.Model):
     email = models.EmailField(_("correo electrónico"), blank=True)
     telefono = models.CharField(_("teléfono"), max_length=40, blank=True)
     activo = models.BooleanField(_("activo"), default=True)
+
+    history = HistoricalRecords(verbose_name=_("historial de contacto"))
 
     class Meta:
         verbose_name = _("contacto")
