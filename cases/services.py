@@ -2,6 +2,8 @@
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_update_with_history
 
 from .models import Caso
 
@@ -50,5 +52,14 @@ def seguimiento_en_lote(*, casos, cambios: dict, usuario) -> int:
             caso.version += 1
             caso.actualizado_en = ahora
             cambiados.append(caso)
-        Caso.objects.bulk_update(cambiados, [*cambios, "version", "actualizado_en"], batch_size=500)
+        # One UPDATE per batch plus one INSERT of history rows: the Historial of each case
+        # records the change and who made it.
+        bulk_update_with_history(
+            cambiados,
+            Caso,
+            [*cambios, "version", "actualizado_en"],
+            batch_size=500,
+            default_user=usuario,
+            default_change_reason=_("Seguimiento de casos"),
+        )
     return len(cambiados)
