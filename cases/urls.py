@@ -13,5 +13,6 @@ urlpatterns = [
     path("nuevo/", views.CasoEditorView.as_view(nuevo=True), name="caso_create"),
     path("<int:pk>/", views.CasoDetailView.as_view(), name="caso_detail"),
     path("<int:pk>/editar/", views.CasoEditorView.as_view(), name="caso_update"),
+    path("<int:pk>/historial/", views.CasoHistorialView.as_view(), name="caso_historial"),
     path("<int:pk>/eliminar/", views.CasoDeleteView.as_view(), name="caso_delete"),
 ]

@@ -27,6 +27,7 @@ from .exports import csv_stream, xlsx_archivo
 from .filters import CasoFilter, ordenar
 from .forms import CasoForm, CasoRapidoForm, ProximosForm, SeguimientoForm
 from .formsets import actividad_formset_class
+from .historial import historial_de_caso
 from .models import Actividad, Caso, totales_de
 from .pagination import ConteoAcotadoPaginator
 from .services import guardar_caso, seguimiento_en_lote
@@ -88,7 +89,9 @@ class CasoListView(PermissionRequiredMixin, ListView):
     def paginate_queryset(self, queryset, page_size):
         """Like ListView's, but a junk or out-of-range ?page= shows a real page, not a 404."""
         paginator = self.get_paginator(queryset, page_size)
-        page = paginator.get_page(self.request.GET.get("page"))
+        # pagina_pedida is ?page= made ≥ 1 (junk → 1): page=0 or -1 shows the first page,
+        # not the last one as Paginator.get_page() would; past the end shows the last one.
+        page = paginator.get_page(paginator.pagina_pedida)
         return paginator, page, page.object_list, page.has_other_pages()
 
     def get_context_data(self, **kwargs):
@@ -375,3 +378,16 @@ class CasoRapidoView(PermissionRequiredMixin, FormView):
                 reverse("cases:caso_rapido") + ("?" + urlencode(conservar) if conservar else "")
             )
         return HttpResponseRedirect(caso.get_absolute_url())
+
+
+class CasoHistorialView(PermissionRequiredMixin, DetailView):
+    """Historial: every change of the case and of its activity rows, newest first."""
+
+    permission_required = "cases.view_caso"
+    template_name = "cases/caso_historial.html"
+    queryset = Caso.objects.select_related("cliente")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["guardados"] = historial_de_caso(self.object)
+        return context
