@@ -19,3 +19,5 @@ urlpatterns = [
     path("salud/", views.salud, name="salud"),
     path("admin/", admin.site.urls),
 ]
+
+handler500 = "efactory.errores.error_servidor"
