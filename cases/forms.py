@@ -138,7 +138,8 @@ class CasoForm(forms.ModelForm):
             "departamento",
         ):
             self.fields[name].error_messages["invalid_choice"] = _(
-                "La opción elegida ya no existe o no está disponible; elija otra."
+                "No se encontró «%(value)s», o ya no está disponible: elija otro de la lista "
+                "(o escriba su código exacto)."
             )
         self.helper = FormHelper()
         self.helper.form_tag = False
@@ -458,6 +459,11 @@ class CasoRapidoForm(forms.ModelForm):
         self.fields["cliente"].queryset = Cliente.objects.filter(activo)
         self.fields["ejecutor"].queryset = Ejecutor.objects.filter(activo)
         self.fields["contacto"].queryset = Contacto.objects.all()
+        for name in ("cliente", "contacto", "ejecutor"):
+            self.fields[name].error_messages["invalid_choice"] = _(
+                "No se encontró «%(value)s», o ya no está disponible: elija otro de la lista "
+                "(o escriba su código exacto)."
+            )
         self.order_fields(
             [
                 "fecha",

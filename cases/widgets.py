@@ -13,6 +13,10 @@ class LupaSelect(forms.Select):
     a type-to-search box; with ``completo=True`` (small tables) it keeps every option.
     ``depende`` names the id of another field whose value scopes the search (the contact's
     client) and clears this field when it changes.
+
+    Without JavaScript the big-table select cannot offer other rows, so a ``<noscript>`` text
+    box ``<name>_buscar`` takes a code or a name instead: :meth:`value_from_datadict` turns
+    an exact code, or a text that matches exactly one active row, into that row's key.
     """
 
     template_name = "includes/lupa_select.html"
@@ -31,8 +35,28 @@ class LupaSelect(forms.Select):
             "etiqueta": self.etiqueta,
             "completo": self.completo,
             "depende": self.depende or "",
+            "buscar": f"{name}_buscar",
+            "texto": "",
         }
         return context
+
+    def value_from_datadict(self, data, files, name):
+        valor = super().value_from_datadict(data, files, name)
+        texto = (data.get(f"{name}_buscar") or "").strip()
+        if valor not in (None, "") or not texto or self.completo:
+            return valor
+        from .lupa import TABLAS, buscar
+
+        cliente = data.get(self.depende.removeprefix("id_")) if self.depende else None
+        encontrados = list(buscar(TABLAS[self.tabla], texto, cliente=cliente)[:2])
+        codigo = TABLAS[self.tabla].codigo
+        exactos = [
+            o for o in encontrados if codigo and str(getattr(o, codigo)).lower() == texto.lower()
+        ]
+        if exactos or len(encontrados) == 1:
+            return str((exactos or encontrados)[0].pk)
+        # Not found or ambiguous: hand the text to the field, which rejects it by name.
+        return texto
 
     def optgroups(self, name, value, attrs=None):
         if self.completo:

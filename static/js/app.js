@@ -67,6 +67,20 @@
     container.dispatchEvent(new CustomEvent("formset:removed", { bubbles: true, detail: { row: row } }));
   }
 
+  // New, untouched rows follow the case's ejecutor and facturable while the user edits them
+  // (the rows a new case starts with, too). A row the user typed in keeps its own values.
+  document.addEventListener("input", function (event) {
+    var row = event.target.closest && event.target.closest("[data-fila-nueva]");
+    if (row) { row.setAttribute("data-tocada", ""); }
+  });
+  document.addEventListener("change", function (event) {
+    var id = event.target.id;
+    if (!id) { return; }
+    document.querySelectorAll("[data-fila-nueva]:not([data-tocada])").forEach(function (row) {
+      if (row.querySelector('[data-default-from="' + id + '"]')) { applyDefaults(row); }
+    });
+  });
+
   document.addEventListener("click", function (event) {
     var add = event.target.closest("[data-formset-add]");
     if (add) {
