@@ -92,21 +92,35 @@ def filas(queryset, hoy: datetime.date | None = None):
     ) in valores:
         yield [
             str(numero).zfill(NUMERO_DIGITOS),
-            asunto,
+            sin_formula(asunto),
             str(prioridades.get(prioridad, prioridad)),
             inicio,
             cierre,
             calcular_dias(inicio, cierre, etapa, hoy),
-            cliente,
-            codigo,
-            ejecutor or "",
+            sin_formula(cliente),
+            sin_formula(codigo),
+            sin_formula(ejecutor or ""),
             str(etapas.get(etapa, etapa)),
             avance,
             nivel,
             minutos_a_horas(minutos),
             minutos_a_horas(minutos_fact),
-            comentario,
+            sin_formula(comentario),
         ]
+
+
+FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def sin_formula(texto: str) -> str:
+    """Text typed by users never runs as a spreadsheet formula (CSV/formula injection).
+
+    A leading =, +, -, @, tab or carriage return makes Excel evaluate the cell; a leading
+    apostrophe makes it plain text, and Excel does not show the apostrophe.
+    """
+    if texto and texto.startswith(FORMULA):
+        return "'" + texto
+    return texto
 
 
 class _Eco:
@@ -140,6 +154,7 @@ def xlsx_archivo(queryset):
     """
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font
 
     libro = Workbook(write_only=True)
@@ -160,6 +175,10 @@ def xlsx_archivo(queryset):
                 celdas.append(celda)
             elif isinstance(valor, Decimal):
                 celdas.append(float(valor))
+            elif isinstance(valor, str):
+                # openpyxl refuses control characters (a vertical tab pasted from a word
+                # processor); the CSV keeps them, the XLSX drops them.
+                celdas.append(ILLEGAL_CHARACTERS_RE.sub("", valor))
             else:
                 celdas.append(valor)
         hoja.append(celdas)

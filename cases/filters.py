@@ -47,6 +47,32 @@ class SiNoTodos(forms.NullBooleanSelect):
         super().__init__(attrs)
         self.choices = [("", _("Todos")), ("true", _("Sí")), ("false", _("No"))]
 
+    def value_from_datadict(self, data, files, name):
+        # Hand an unrecognised value (?interno=maybe) to the field, which rejects it, so the
+        # list can say it was ignored instead of dropping it silently.
+        crudo = data.get(name)
+        valor = super().value_from_datadict(data, files, name)
+        return crudo if valor is None and crudo not in (None, "", "unknown") else valor
+
+
+class SiNoField(forms.NullBooleanField):
+    """true, false or empty (any); anything else is invalid."""
+
+    widget = SiNoTodos
+    default_error_messages = {"invalid": _("Elija Sí, No o Todos.")}
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        valor = super().to_python(value)
+        if valor is None:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return valor
+
+
+class SiNoFilter(django_filters.BooleanFilter):
+    field_class = SiNoField
+
 
 def orden_etapa():
     """Etapas in their workflow order (the order of the choices), not alphabetically."""
@@ -159,8 +185,8 @@ class CasoFilter(django_filters.FilterSet):
     fecha_cierre = django_filters.DateFromToRangeFilter(
         label=_("F/Cierre"), widget=DateRangeInput()
     )
-    interno = django_filters.BooleanFilter(label=_("Caso interno"), widget=SiNoTodos)
-    facturable = django_filters.BooleanFilter(label=_("Facturable"), widget=SiNoTodos)
+    interno = SiNoFilter(label=_("Caso interno"))
+    facturable = SiNoFilter(label=_("Facturable"))
     orden = django_filters.ChoiceFilter(
         label=_("Orden"), choices=ORDEN_CHOICES, method="filtrar_orden", widget=forms.HiddenInput
     )

@@ -1,17 +1,21 @@
 """Forms of the case editor."""
 
+import datetime
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Fieldset, Layout
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.forms.utils import ErrorDict
 from django.utils import timezone
+from django.utils.formats import get_format
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Cliente, Contacto, Estatus
 
 from .models import Actividad, Articulo, Caso, Clase, Departamento, Ejecutor, Grupo
-from .widgets import LupaSelect
+from .widgets import LupaSelect, es_pk
 
 
 class DateInput(forms.DateInput):
@@ -21,6 +25,17 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+    def format_value(self, value):
+        # A date typed as dd/mm/aaaa comes back on an invalid page: show it as the ISO value
+        # the date input can display, instead of an empty box.
+        if isinstance(value, str):
+            for formato in get_format("DATE_INPUT_FORMATS"):
+                try:
+                    return datetime.datetime.strptime(value.strip(), formato).date().isoformat()
+                except ValueError:
+                    continue
+        return super().format_value(value)
 
 
 class TimeInput(forms.TimeInput):
@@ -383,6 +398,18 @@ class SeguimientoForm(forms.Form):
         required=False,
         empty_label=_("— sin cambio —"),
     )
+
+    def full_clean(self):
+        # Junk ids (25 digits) would overflow the database's integers inside the field's
+        # query: refuse them before it runs.
+        if self.is_bound and hasattr(self.data, "getlist"):
+            for valor in self.data.getlist("casos"):
+                if not es_pk(valor):
+                    self._errors = ErrorDict()
+                    self.cleaned_data = {}
+                    self.add_error(None, _("Selección de casos no válida."))
+                    return
+        super().full_clean()
 
     def __init__(self, *args, **kwargs):
         from .filters import BLANCO, con_blanco

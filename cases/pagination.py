@@ -15,6 +15,9 @@ class ConteoAcotadoPaginator(Paginator):
     """
 
     COTA_MINIMA = 10_000
+    # The bound goes into LIMIT, which must fit a signed 64-bit integer on SQLite and
+    # PostgreSQL: ?page=99999999999999999999 would otherwise overflow it (a 500).
+    COTA_MAXIMA = 2**62
 
     def __init__(self, *args, pagina_pedida=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -26,7 +29,9 @@ class ConteoAcotadoPaginator(Paginator):
 
     @cached_property
     def cota(self) -> int:
-        return max(self.COTA_MINIMA, (self.pagina_pedida + 10) * self.per_page)
+        return min(
+            max(self.COTA_MINIMA, (self.pagina_pedida + 10) * self.per_page), self.COTA_MAXIMA
+        )
 
     @cached_property
     def count(self) -> int:

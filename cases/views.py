@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.http import (
     FileResponse,
     HttpResponseBadRequest,
@@ -328,7 +328,8 @@ class ProximosView(PermissionRequiredMixin, TemplateView):
         if v["ejecutor"]:
             qs = qs.filter(ejecutor=v["ejecutor"])
         if v["estatus_ejecutor"]:
-            qs = qs.filter(ejecutor__estatus=v["estatus_ejecutor"])
+            # Unassigned open cases are work too: they stay, under "Sin ejecutor".
+            qs = qs.filter(Q(ejecutor__isnull=True) | Q(ejecutor__estatus=v["estatus_ejecutor"]))
         if v["cliente"]:
             qs = qs.filter(cliente=v["cliente"])
         if v["estatus_cliente"]:

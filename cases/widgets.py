@@ -3,6 +3,14 @@
 from django import forms
 from django.urls import reverse
 
+MAX_PK = 2**63 - 1  # larger "ids" are junk: the database cannot even compare them
+
+
+def es_pk(valor) -> bool:
+    """Whether ``valor`` can be a primary key: ASCII digits within a 64-bit integer."""
+    texto = str(valor)
+    return texto.isascii() and texto.isdigit() and int(texto) <= MAX_PK
+
 
 class LupaSelect(forms.Select):
     """A ``<select>`` with a magnifier button that opens the lupa search assistant.
@@ -61,7 +69,9 @@ class LupaSelect(forms.Select):
     def optgroups(self, name, value, attrs=None):
         if self.completo:
             return super().optgroups(name, value, attrs)
-        elegidos = [str(v) for v in value if v not in (None, "") and str(v).isdigit()]
+        elegidos = [
+            str(v) for v in value if v not in (None, "") and es_pk(v)
+        ]
         iterador = self.choices
         field = getattr(iterador, "field", None)
         opciones = [("", getattr(field, "empty_label", None) or "---------")]

@@ -1,4 +1,9 @@
+import importlib
+
 import pytest
+from django.apps import apps
+from django.contrib.auth.management import create_permissions
+from django.contrib.auth.models import Group, Permission
 
 from tests.factories import UserFactory
 
@@ -31,3 +36,24 @@ def cliente_soporte(client, soporte):
 def cliente_coordinador(client, coordinador):
     client.force_login(coordinador)
     return client
+
+
+@pytest.fixture
+def grupos(db):
+    """The Soporte and Coordinador groups, for tests with ``transaction=True``.
+
+    Such a test may start from a database an earlier transactional test flushed, data
+    migrations included: this puts the permissions and the groups back, as
+    cases/migrations/0002_grupos_y_secuencia.py defines them. List it before the user
+    fixtures.
+    """
+    migracion = importlib.import_module("cases.migrations.0002_grupos_y_secuencia")
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0)
+    for nombre, codigos in migracion.GRUPOS.items():
+        grupo, _ = Group.objects.get_or_create(name=nombre)
+        for codigo in codigos:
+            app_label, codename = codigo.split(".")
+            grupo.permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )

@@ -138,6 +138,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# A case may carry up to 2,000 activity rows of 9 fields each (cases.formsets.MAX_ACTIVIDADES);
+# Django's default of 1,000 fields would refuse a case with about 110 rows.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 25_000
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

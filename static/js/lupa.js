@@ -55,7 +55,7 @@
     if (!modalEl || !window.bootstrap || !window.htmx) { return; }
     current = c;
     document.getElementById("lupa-modal-titulo").textContent = c.dataset.lupaTitulo || "";
-    form.setAttribute("hx-get", c.dataset.lupaUrl);
+    form.setAttribute("data-hx-get", c.dataset.lupaUrl);
     document.getElementById("lupa-cliente").value = dependsValue(c);
     document.getElementById("lupa-q").value = "";
     document.getElementById("lupa-resultados").innerHTML = "";

@@ -1,0 +1,301 @@
+"""Próximos Casos a Ejecutar (/casos/proximos/): open cases per group, in work order."""
+
+import datetime
+
+import pytest
+from django.db import connections
+from django.test.utils import CaptureQueriesContext
+
+from cases.models import Etapa, Prioridad
+from customers.models import Estatus
+from tests.factories import CasoFactory, ClienteFactory, EjecutorFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = "/casos/proximos/"
+DIA = datetime.date(2026, 3, 1)
+
+
+def grupos(response) -> list[tuple[str, list[int]]]:
+    """The page's groups as (group name, [case numbers in the order shown])."""
+    return [
+        (grupo.nombre if grupo is not None else None, [caso.numero for caso in casos])
+        for grupo, casos in response.context["grupos"]
+    ]
+
+
+def numeros(*casos) -> list[int]:
+    return [caso.numero for caso in casos]
+
+
+@pytest.fixture
+def ana():
+    return EjecutorFactory(nombre="Ana")
+
+
+@pytest.fixture
+def beto():
+    return EjecutorFactory(nombre="Beto")
+
+
+@pytest.fixture
+def cliente():
+    return ClienteFactory(nombre="Cliente Uno")
+
+
+def test_it_shows_open_cases_grouped_by_ejecutor(cliente_soporte, ana, beto, cliente):
+    de_ana = CasoFactory(ejecutor=ana, cliente=cliente, etapa=Etapa.EN_PROGRESO)
+    de_beto = CasoFactory(ejecutor=beto, cliente=cliente, etapa=Etapa.NO_INICIADA)
+
+    response = cliente_soporte.get(URL)
+
+    assert response.status_code == 200
+    assert grupos(response) == [("Ana", numeros(de_ana)), ("Beto", numeros(de_beto))]
+    html = response.content.decode()
+    assert de_ana.documento in html
+    assert de_beto.documento in html
+
+
+def test_completed_cases_are_left_out(cliente_soporte, ana, cliente):
+    abierto = CasoFactory(ejecutor=ana, cliente=cliente, etapa=Etapa.RETRASADA)
+    completado = CasoFactory(ejecutor=ana, cliente=cliente, etapa=Etapa.COMPLETADA)
+    sin_etapa = CasoFactory(ejecutor=ana, cliente=cliente, etapa=Etapa.EN_BLANCO)
+
+    response = cliente_soporte.get(URL)
+
+    assert grupos(response) == [("Ana", numeros(abierto, sin_etapa))]
+    assert completado.documento not in response.content.decode()
+
+
+def test_it_groups_by_cliente(cliente_soporte, ana, beto):
+    uno = ClienteFactory(nombre="Alfa")
+    dos = ClienteFactory(nombre="Beta")
+    a1 = CasoFactory(cliente=uno, ejecutor=ana)
+    b1 = CasoFactory(cliente=dos, ejecutor=ana)
+    a2 = CasoFactory(cliente=uno, ejecutor=beto)
+
+    response = cliente_soporte.get(URL, {"agrupar": "cliente"})
+
+    assert grupos(response) == [("Alfa", numeros(a1, a2)), ("Beta", numeros(b1))]
+
+
+def test_it_shows_at_most_5_cases_per_group_by_default(cliente_soporte, ana, beto, cliente):
+    de_ana = [CasoFactory(ejecutor=ana, cliente=cliente) for _ in range(7)]
+    de_beto = [CasoFactory(ejecutor=beto, cliente=cliente) for _ in range(2)]
+
+    response = cliente_soporte.get(URL)
+
+    assert grupos(response) == [("Ana", numeros(*de_ana[:5])), ("Beto", numeros(*de_beto))]
+
+
+def test_limite_sets_the_cases_per_group(cliente_soporte, ana, beto, cliente):
+    de_ana = [CasoFactory(ejecutor=ana, cliente=cliente) for _ in range(4)]
+    de_beto = [CasoFactory(ejecutor=beto, cliente=cliente) for _ in range(4)]
+
+    response = cliente_soporte.get(URL, {"limite": "2"})
+
+    assert grupos(response) == [("Ana", numeros(*de_ana[:2])), ("Beto", numeros(*de_beto[:2]))]
+
+
+def test_limite_applies_per_client_when_grouping_by_cliente(cliente_soporte, ana):
+    uno = ClienteFactory(nombre="Alfa")
+    dos = ClienteFactory(nombre="Beta")
+    de_uno = [CasoFactory(cliente=uno, ejecutor=ana) for _ in range(3)]
+    de_dos = [CasoFactory(cliente=dos, ejecutor=ana) for _ in range(3)]
+
+    response = cliente_soporte.get(URL, {"agrupar": "cliente", "limite": "1"})
+
+    assert grupos(response) == [("Alfa", numeros(de_uno[0])), ("Beta", numeros(de_dos[0]))]
+
+
+def test_cases_are_ordered_by_nivel_prioridad_fecha_inicio_and_numero(
+    cliente_soporte, ana, cliente
+):
+    def caso(**kwargs):
+        return CasoFactory(ejecutor=ana, cliente=cliente, **kwargs)
+
+    # Created in an order that is none of the sort keys.
+    baja_nivel_0 = caso(nivel=0, prioridad=Prioridad.BAJA, fecha_inicio=DIA)
+    media_nivel_0_tarde = caso(nivel=0, prioridad=Prioridad.MEDIA, fecha_inicio=DIA + _dias(3))
+    alta_nivel_0 = caso(nivel=0, prioridad=Prioridad.ALTA, fecha_inicio=DIA + _dias(9))
+    media_nivel_0_temprano_antes = caso(nivel=0, prioridad=Prioridad.MEDIA, fecha_inicio=DIA)
+    baja_nivel_5 = caso(nivel=5, prioridad=Prioridad.BAJA, fecha_inicio=DIA + _dias(30))
+    media_nivel_0_temprano_despues = caso(nivel=0, prioridad=Prioridad.MEDIA, fecha_inicio=DIA)
+    negativo = caso(nivel=-1, prioridad=Prioridad.ALTA, fecha_inicio=DIA)
+
+    response = cliente_soporte.get(URL, {"limite": "100"})
+
+    assert grupos(response) == [
+        (
+            "Ana",
+            numeros(
+                baja_nivel_5,
+                alta_nivel_0,
+                media_nivel_0_temprano_antes,
+                media_nivel_0_temprano_despues,
+                media_nivel_0_tarde,
+                baja_nivel_0,
+                negativo,
+            ),
+        )
+    ]
+
+
+def test_the_limit_keeps_the_first_cases_in_work_order(cliente_soporte, ana, cliente):
+    urgentes = [
+        CasoFactory(ejecutor=ana, cliente=cliente, nivel=0, prioridad=Prioridad.BAJA),
+        CasoFactory(ejecutor=ana, cliente=cliente, nivel=9, prioridad=Prioridad.BAJA),
+        CasoFactory(ejecutor=ana, cliente=cliente, nivel=0, prioridad=Prioridad.ALTA),
+    ]
+
+    response = cliente_soporte.get(URL, {"limite": "2"})
+
+    assert grupos(response) == [("Ana", numeros(urgentes[1], urgentes[2]))]
+
+
+def test_cases_of_an_inactive_ejecutor_are_hidden_by_default(cliente_soporte, ana, cliente):
+    inactivo = EjecutorFactory(nombre="Inactivo", estatus=Estatus.INACTIVO)
+    de_ana = CasoFactory(ejecutor=ana, cliente=cliente)
+    CasoFactory(ejecutor=inactivo, cliente=cliente)
+
+    response = cliente_soporte.get(URL)
+
+    assert grupos(response) == [("Ana", numeros(de_ana))]
+
+
+@pytest.mark.parametrize("estatus", ["", "inactivo"])
+def test_estatus_ejecutor_shows_cases_of_inactive_ejecutores(
+    cliente_soporte, ana, cliente, estatus
+):
+    inactivo = EjecutorFactory(nombre="Inactivo", estatus=Estatus.INACTIVO)
+    de_ana = CasoFactory(ejecutor=ana, cliente=cliente)
+    del_inactivo = CasoFactory(ejecutor=inactivo, cliente=cliente)
+
+    response = cliente_soporte.get(URL, {"estatus_ejecutor": estatus})
+
+    esperado = [("Inactivo", numeros(del_inactivo))]
+    if estatus == "":
+        esperado = [("Ana", numeros(de_ana)), *esperado]
+    assert grupos(response) == esperado
+
+
+def test_the_limit_counts_only_the_cases_that_pass_the_filters(cliente_soporte, ana, cliente):
+    """The window numbering runs after the filters, so hidden cases take no place."""
+    otro_cliente = ClienteFactory(estatus=Estatus.INACTIVO)
+    for _ in range(3):
+        CasoFactory(ejecutor=ana, cliente=otro_cliente, nivel=9)
+    visibles = [CasoFactory(ejecutor=ana, cliente=cliente) for _ in range(2)]
+
+    response = cliente_soporte.get(URL, {"limite": "2"})
+
+    assert grupos(response) == [("Ana", numeros(*visibles))]
+
+
+def test_cases_of_an_inactive_client_are_hidden_by_default(cliente_soporte, ana, cliente):
+    inactivo = ClienteFactory(estatus=Estatus.INACTIVO)
+    visible = CasoFactory(ejecutor=ana, cliente=cliente)
+    oculto = CasoFactory(ejecutor=ana, cliente=inactivo)
+
+    assert grupos(cliente_soporte.get(URL)) == [("Ana", numeros(visible))]
+    assert grupos(cliente_soporte.get(URL, {"estatus_cliente": ""})) == [
+        ("Ana", numeros(visible, oculto))
+    ]
+
+
+def test_it_filters_by_ejecutor_and_by_cliente(cliente_soporte, ana, beto, cliente):
+    otro = ClienteFactory()
+    de_ana = CasoFactory(ejecutor=ana, cliente=cliente)
+    de_ana_otro = CasoFactory(ejecutor=ana, cliente=otro)
+    CasoFactory(ejecutor=beto, cliente=cliente)
+
+    assert grupos(cliente_soporte.get(URL, {"ejecutor": ana.pk})) == [
+        ("Ana", numeros(de_ana, de_ana_otro))
+    ]
+    assert grupos(cliente_soporte.get(URL, {"ejecutor": ana.pk, "cliente": cliente.pk})) == [
+        ("Ana", numeros(de_ana))
+    ]
+
+
+@pytest.mark.parametrize(
+    "parametros",
+    [
+        {"limite": "abc"},
+        {"limite": "-3"},
+        {"limite": "0"},
+        {"limite": "99999999999999999999"},
+        {"agrupar": "xyz"},
+        {"ejecutor": "999999"},
+        {"ejecutor": "abc"},
+        {"ejecutor": "99999999999999999999999"},
+        {"cliente": "99999999999999999999999"},
+        {"cliente": "zz"},
+        {"cliente": "999999"},
+        {"estatus_ejecutor": "raro"},
+        {"estatus_cliente": "<script>"},
+        {"orden": "nada", "page": "x"},
+    ],
+    ids=lambda parametros: "&".join(f"{k}={v}" for k, v in parametros.items()),
+)
+def test_junk_parameters_give_200_with_the_defaults(cliente_soporte, ana, cliente, parametros):
+    casos = [CasoFactory(ejecutor=ana, cliente=cliente) for _ in range(6)]
+
+    response = cliente_soporte.get(URL, parametros)
+
+    assert response.status_code == 200
+    assert grupos(response) == [("Ana", numeros(*casos[:5]))]
+
+
+def test_anonymous_users_are_sent_to_the_login_page(client):
+    response = client.get(URL)
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/cuentas/login/?next={URL}"
+
+
+def test_a_user_without_group_gets_403(client, sin_grupo):
+    client.force_login(sin_grupo)
+
+    assert client.get(URL).status_code == 403
+
+
+def test_an_empty_queue_says_so(cliente_soporte):
+    response = cliente_soporte.get(URL)
+
+    assert response.status_code == 200
+    assert "No hay casos abiertos con estos filtros." in response.content.decode()
+
+
+def _dias(n: int) -> datetime.timedelta:
+    return datetime.timedelta(days=n)
+
+
+def _llenar(ejecutores, clientes, por_grupo: int):
+    for ejecutor in ejecutores:
+        for i in range(por_grupo):
+            CasoFactory(ejecutor=ejecutor, cliente=clientes[i % len(clientes)], nivel=i % 3)
+
+
+@pytest.mark.parametrize("agrupar", ["ejecutor", "cliente"])
+def test_the_page_runs_the_same_queries_for_3_and_30_cases_per_group(
+    cliente_soporte, django_assert_max_num_queries, agrupar
+):
+    ejecutores = [EjecutorFactory() for _ in range(3)]
+    clientes = [ClienteFactory() for _ in range(3)]
+    parametros = {"agrupar": agrupar, "limite": "50"}
+    _llenar(ejecutores, clientes, 3)
+    cliente_soporte.get(URL, parametros)
+
+    with CaptureQueriesContext(connections["default"]) as pocos:
+        cliente_soporte.get(URL, parametros)
+    _llenar(ejecutores, clientes, 27)
+    with CaptureQueriesContext(connections["default"]) as muchos:
+        response = cliente_soporte.get(URL, parametros)
+
+    assert sum(len(casos) for _, casos in grupos(response)) == 90
+    assert len(pocos.captured_queries) == len(muchos.captured_queries)
+    # 1-4 session, user, user permissions, group permissions
+    # 5 the cases: one query, a window function numbers the cases of each group, with
+    #   cliente and ejecutor joined
+    # 6-7 the filter form's choices of ejecutor and of cliente
+    with django_assert_max_num_queries(7):
+        cliente_soporte.get(URL, parametros)
