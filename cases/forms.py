@@ -60,6 +60,9 @@ def activos_o_actual(queryset, instance, field_name, activo_q):
 class CasoForm(forms.ModelForm):
     """The case itself (Generales and Otros); it has no prefix, so inputs carry field names."""
 
+    # The version of the case the page was loaded with (stale edits are refused).
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+
     class Meta:
         model = Caso
         fields = [
@@ -156,10 +159,13 @@ class CasoForm(forms.ModelForm):
                 "No se encontró «%(value)s», o ya no está disponible: elija otro de la lista "
                 "(o escriba su código exacto)."
             )
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
         self.helper.layout = Layout(
+            "version",
             Fieldset(
                 _("Generales"),
                 Div(
@@ -202,6 +208,11 @@ class CasoForm(forms.ModelForm):
 
     def clean_asunto(self):
         return self.cleaned_data["asunto"].strip()
+
+    def version_cargada(self) -> int | None:
+        """The version the user's page was loaded with, as submitted (None if junk)."""
+        valor = self.data.get("version", "")
+        return int(valor) if es_pk(valor) else None
 
 
 class OpcionesCompartidas:

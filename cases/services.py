@@ -1,23 +1,38 @@
 """Writes that touch several models."""
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
+from .conflictos import ConflictoDeVersion
 from .models import Caso
 
 
-def guardar_caso(*, form, formset, usuario) -> Caso:
+def guardar_caso(*, form, formset, usuario, version: int | None = None) -> Caso:
     """Save a valid case form and its Actividades formset in one transaction.
 
     Both must already be valid. A new case gets ``usuario`` as propietario and its document
     number inside the same transaction, so a failure leaves no case, no rows, no number used.
+
+    An existing case is saved only if its stored ``version`` is still ``version`` (the one
+    the user's page was loaded with): the check is the database's own
+    ``UPDATE … SET version = version + 1 WHERE id = … AND version = …``, which takes the
+    row lock, so it holds across processes. Otherwise nothing is written and
+    ConflictoDeVersion is raised.
     """
     with transaction.atomic():
         caso = form.save(commit=False)
         if caso.pk is None:
             caso.propietario = usuario
+        else:
+            tomados = Caso.objects.filter(pk=caso.pk, version=version).update(
+                version=F("version") + 1
+            )
+            if not tomados:
+                raise ConflictoDeVersion
+            caso.version = version + 1
         caso.save()
         form.save_m2m()
         formset.instance = caso

@@ -23,6 +23,7 @@ from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import DeleteView, DetailView, FormView, ListView, TemplateView
 
+from .conflictos import ConflictoDeVersion, describir
 from .exports import csv_stream, xlsx_archivo
 from .filters import CasoFilter, ordenar
 from .forms import CasoForm, CasoRapidoForm, ProximosForm, SeguimientoForm
@@ -31,6 +32,7 @@ from .historial import historial_de_caso
 from .models import Actividad, Caso, totales_de
 from .pagination import ConteoAcotadoPaginator
 from .services import guardar_caso, seguimiento_en_lote
+from .widgets import es_pk
 
 PREFIJO_ACTIVIDADES = "actividades"
 
@@ -285,8 +287,18 @@ class CasoEditorView(PermissionRequiredMixin, TemplateView):
             ejecutor_caso=datos.get("ejecutor"),
         )
         formset_valido = formset.is_valid()
+        version = self.version_base(form)
+        if caso is not None and version != caso.version:
+            # Someone saved since this page was loaded: nothing is written.
+            return self.conflicto(form, formset, caso)
         if form_valido and formset_valido:
-            caso = guardar_caso(form=form, formset=formset, usuario=request.user)
+            try:
+                caso = guardar_caso(
+                    form=form, formset=formset, usuario=request.user, version=version
+                )
+            except ConflictoDeVersion:
+                # Lost the race between the check above and the UPDATE: same answer.
+                return self.conflicto(form, formset, caso)
             messages.success(
                 request, _("Caso %(documento)s guardado.") % {"documento": caso.documento}
             )
@@ -295,6 +307,32 @@ class CasoEditorView(PermissionRequiredMixin, TemplateView):
             return HttpResponseRedirect(caso.get_absolute_url())
         context = self.get_context_data(form=form, formset=formset, caso=caso)
         return self.render_to_response(context, status=200)
+
+    def version_base(self, form) -> int | None:
+        """The version this save is based on: the page's, or the one the user chose to
+        overwrite ("Sobrescribir" posts the version shown in the conflict panel)."""
+        sobrescribir = self.request.POST.get("_sobrescribir", "")
+        if es_pk(sobrescribir):
+            return int(sobrescribir)
+        return form.version_cargada()
+
+    def conflicto(self, form, formset, caso):
+        """409 with the user's input kept and a panel: who saved, when, what differs."""
+        actual = Caso.objects.select_related(
+            "cliente",
+            "contacto",
+            "coordinador",
+            "ejecutor",
+            "revisor",
+            "articulo",
+            "clase",
+            "grupo",
+            "departamento",
+        ).get(pk=caso.pk)
+        context = self.get_context_data(
+            form=form, formset=formset, caso=actual, conflicto=describir(form, formset, actual)
+        )
+        return self.render_to_response(context, status=409)
 
 
 class CasoDeleteView(PermissionRequiredMixin, DeleteView):

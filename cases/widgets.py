@@ -69,9 +69,7 @@ class LupaSelect(forms.Select):
     def optgroups(self, name, value, attrs=None):
         if self.completo:
             return super().optgroups(name, value, attrs)
-        elegidos = [
-            str(v) for v in value if v not in (None, "") and es_pk(v)
-        ]
+        elegidos = [str(v) for v in value if v not in (None, "") and es_pk(v)]
         iterador = self.choices
         field = getattr(iterador, "field", None)
         opciones = [("", getattr(field, "empty_label", None) or "---------")]

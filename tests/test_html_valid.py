@@ -62,6 +62,7 @@ def test_pages_are_valid_html5(client, tmp_path):
         f"/casos/{caso.pk}/editar/",
         {
             "asunto": "",
+            "version": caso.version,
             "prioridad": "media",
             "cliente": cliente.pk,
             "fecha_inicio": "2026-03-01",

@@ -139,7 +139,7 @@
 
   // After a refused save, bring the error summary into view for keyboard and screen readers.
   document.addEventListener("DOMContentLoaded", function () {
-    var summary = document.getElementById("resumen-errores");
+    var summary = document.getElementById("conflicto") || document.getElementById("resumen-errores");
     if (summary) { summary.focus(); }
   });
 
