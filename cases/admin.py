@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db.models import F
 from simple_history.admin import SimpleHistoryAdmin
 
 from .formsets import BaseActividadFormSet
@@ -117,6 +118,9 @@ class CasoAdmin(SimpleHistoryAdmin):
     def save_model(self, request, obj, form, change):
         if not change and obj.propietario_id is None:
             obj.propietario = request.user
+        if change:
+            # Editors open on this case see their page as stale (conflict detection).
+            obj.version += 1
         super().save_model(request, obj, form, change)
 
 
@@ -127,6 +131,25 @@ class ActividadAdmin(SimpleHistoryAdmin):
     search_fields = ["descripcion", "caso__numero", "caso__asunto", "ejecutor__nombre"]
     autocomplete_fields = ["caso", "ejecutor", "articulo"]
     list_select_related = ["caso", "ejecutor"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        tocar_caso(obj.caso_id)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        tocar_caso(obj.caso_id)
+
+    def delete_queryset(self, request, queryset):
+        casos = set(queryset.values_list("caso_id", flat=True))
+        super().delete_queryset(request, queryset)
+        for caso_id in casos:
+            tocar_caso(caso_id)
+
+
+def tocar_caso(caso_id):
+    """A row changed outside the editor: bump its case's version so open editors see it."""
+    Caso.objects.filter(pk=caso_id).update(version=F("version") + 1)
 
 
 @admin.register(Secuencia)
