@@ -3,13 +3,13 @@
 import datetime
 from collections import defaultdict
 
-from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.forms import BaseInlineFormSet, ModelChoiceField, inlineformset_factory
-from django.forms.formsets import INITIAL_FORM_COUNT, TOTAL_FORM_COUNT
+from django.forms import inlineformset_factory
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from customers.models import Estatus
+from efactory.formsets import BaseFilasFormSet
 
 from .forms import ActividadForm, CompartidaModelChoiceField, OpcionesCompartidas
 from .models import Actividad, Articulo, Caso, Ejecutor, fecha_corta
@@ -18,44 +18,16 @@ MAX_ACTIVIDADES = 2000
 DEL_CASO = object()  # sentinel: "use the value of the case instance"
 
 
-class FilaGuardadaField(ModelChoiceField):
-    """The hidden id of a stored row, checked against the rows the formset loaded once.
-
-    Django's default id field runs ``queryset.get(pk=...)`` for every row, so saving a case
-    with 200 rows cost 200 queries. Only this case's rows are valid: an id of another case's
-    row is an invalid choice.
-    """
-
-    def __init__(self, *, filas_por_pk, **kwargs):
-        self.filas_por_pk = filas_por_pk
-        super().__init__(queryset=Actividad.objects.none(), **kwargs)
-
-    def to_python(self, value):
-        if value in self.empty_values:
-            return None
-        if isinstance(value, Actividad):
-            value = value.pk
-        try:
-            pk = Actividad._meta.pk.to_python(value)
-        except ValidationError:
-            pk = None
-        fila = self.filas_por_pk().get(pk)
-        if fila is None:
-            raise ValidationError(
-                self.error_messages["invalid_choice"],
-                code="invalid_choice",
-                params={"value": value},
-            )
-        return fila
-
-
-class BaseActividadFormSet(BaseInlineFormSet):
+class BaseActividadFormSet(BaseFilasFormSet):
     """Activities of one case.
 
     ``fecha_inicio``/``fecha_cierre``/``ejecutor`` are the case values *submitted in the same
     request* (the view passes them after validating the case form), so the date window is
     checked against what the user is saving, not against what is stored.
     """
+
+    mensaje_alterado = _lazy("Los renglones de actividades llegaron alterados; recargue la página.")
+    mensaje_fila_ajena = _lazy("Esta actividad ya no existe o es de otro caso; recargue la página.")
 
     def __init__(
         self,
@@ -91,23 +63,6 @@ class BaseActividadFormSet(BaseInlineFormSet):
             # Rows come in chronological order; related names without a query per row.
             self._queryset = super().get_queryset().select_related("ejecutor", "articulo")
         return self._queryset
-
-    def _filas_por_pk(self) -> dict:
-        """The stored rows of this case by pk, from the one query of get_queryset()."""
-        if not hasattr(self, "_filas_guardadas"):
-            self._filas_guardadas = {fila.pk: fila for fila in self.get_queryset()}
-        return self._filas_guardadas
-
-    def add_fields(self, form, index):
-        super().add_fields(form, index)
-        nombre = Actividad._meta.pk.name
-        original = form.fields[nombre]
-        form.fields[nombre] = FilaGuardadaField(
-            filas_por_pk=self._filas_por_pk,
-            initial=original.initial,
-            required=original.required,
-            widget=original.widget,
-        )
 
     def _compartir_opciones(self):
         """Evaluate the ejecutor and articulo choices once for every row."""
@@ -156,13 +111,7 @@ class BaseActividadFormSet(BaseInlineFormSet):
 
     def clean(self):
         """Rules across rows: date window of the case, an executor, no overlapping hours."""
-        gestion = self.management_form.cleaned_data
-        if gestion.get(TOTAL_FORM_COUNT, 0) < 0 or gestion.get(INITIAL_FORM_COUNT, 0) < 0:
-            # Django accepts negative counts and then ignores every submitted row.
-            raise ValidationError(
-                _("Los renglones de actividades llegaron alterados; recargue la página."),
-                code="missing_management_form",
-            )
+        super().clean()
         # Rows with field errors still get the checks their clean fields allow, so every
         # wrong row is marked in one round trip.
         filas = list(self.filas_vivas())

@@ -19,6 +19,12 @@ class ClienteAdmin(SimpleHistoryAdmin):
     inlines = [ContactoInline]
     list_per_page = 50
 
+    def save_model(self, request, obj, form, change):
+        if change:
+            # Editors open on this client see their page as stale (conflict detection).
+            obj.version += 1
+        super().save_model(request, obj, form, change)
+
 
 @admin.register(Contacto)
 class ContactoAdmin(SimpleHistoryAdmin):

@@ -69,3 +69,15 @@ def test_deleting_a_client_with_cases_is_refused_and_nothing_is_deleted(cliente_
 
 def test_deleting_an_unknown_client_is_a_404(cliente_coordinador):
     assert cliente_coordinador.post("/clientes/999999/eliminar/").status_code == 404
+
+
+def test_a_client_whose_contact_is_named_by_another_clients_case_is_kept(cliente_coordinador):
+    cliente = ClienteFactory(nombre="Sin casos propios")
+    contacto = ContactoFactory(cliente=cliente)
+    CasoFactory(contacto=contacto)  # inconsistent data: the case belongs to another client
+
+    response = cliente_coordinador.post(url(cliente), follow=True)
+
+    assert "alguno de sus contactos figura en casos" in response.content.decode()
+    assert Cliente.objects.filter(pk=cliente.pk).exists()
+    assert Contacto.objects.filter(pk=contacto.pk).exists()

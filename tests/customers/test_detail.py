@@ -50,8 +50,8 @@ def test_it_shows_total_and_billable_hours_of_all_its_cases(cliente_soporte):
     response = cliente_soporte.get(url(cliente))
 
     html = response.content.decode()
-    assert 'Horas: <strong data-total-horas>2,00</strong>' in html
-    assert 'Facturables: <strong data-total-facturables>0,50</strong>' in html
+    assert "Horas: <strong data-total-horas>2,00</strong>" in html
+    assert "Facturables: <strong data-total-facturables>0,50</strong>" in html
     assert "en 2 casos" in html
 
 

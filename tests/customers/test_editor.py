@@ -7,7 +7,7 @@ from django.utils.html import escape
 
 from customers.models import Cliente, Contacto
 from tests.customers.datos import PREFIJO, datos_cliente, datos_de, datos_post, fila_de
-from tests.factories import ClienteFactory, ContactoFactory
+from tests.factories import CasoFactory, ClienteFactory, ContactoFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -99,7 +99,9 @@ def test_editing_adds_a_contact_and_removes_another(cliente_coordinador):
 def test_editing_changes_the_client_and_its_version(cliente_coordinador):
     cliente = ClienteFactory(nombre="Antes")
 
-    cliente_coordinador.post(url_editar(cliente), datos_post(datos_de(cliente, nombre="Después"), []))
+    cliente_coordinador.post(
+        url_editar(cliente), datos_post(datos_de(cliente, nombre="Después"), [])
+    )
 
     cliente.refresh_from_db()
     assert cliente.nombre == "Después"
@@ -219,9 +221,7 @@ def _gestion_alterada(caso: str, cliente, contacto) -> dict:
     return datos
 
 
-@pytest.mark.parametrize(
-    "caso", ["sin_gestion", "texto", "negativo", "inicial_negativo", "enorme"]
-)
+@pytest.mark.parametrize("caso", ["sin_gestion", "texto", "negativo", "inicial_negativo", "enorme"])
 def test_a_tampered_management_form_is_an_error_not_a_500(cliente_coordinador, caso):
     cliente = ClienteFactory(nombre="Original")
     contacto = ContactoFactory(cliente=cliente, nombre="Contacto original")
@@ -353,10 +353,41 @@ def test_saving_runs_the_same_queries_for_2_and_30_unchanged_contacts(cliente_co
     muchos = _cliente_con_contactos(30)
     cliente_coordinador.get(url_editar(pocos))
 
-    consultas_pocos = _consultas(cliente_coordinador, "post", url_editar(pocos), _post_con_un_cambio(pocos))
+    consultas_pocos = _consultas(
+        cliente_coordinador, "post", url_editar(pocos), _post_con_un_cambio(pocos)
+    )
     consultas_muchos = _consultas(
         cliente_coordinador, "post", url_editar(muchos), _post_con_un_cambio(muchos)
     )
 
     assert len(consultas_pocos) == len(consultas_muchos), "\n".join(consultas_muchos)
     assert Contacto.objects.filter(cliente=muchos, cargo="Cambiado").count() == 1
+
+
+def test_a_contact_named_by_a_case_is_not_deleted_and_its_row_comes_back(cliente_coordinador):
+    cliente = ClienteFactory()
+    en_uso = ContactoFactory(cliente=cliente, nombre="En uso")
+    libre = ContactoFactory(cliente=cliente, nombre="Libre")
+    CasoFactory.create_batch(2, cliente=cliente, contacto=en_uso)
+    datos = datos_post(
+        datos_de(cliente, nombre="Cambiado"),
+        [fila_de(en_uso, DELETE=True), fila_de(libre, DELETE=True)],
+    )
+
+    response = cliente_coordinador.post(url_editar(cliente), datos)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert (
+        escape(
+            "No se puede eliminar: este contacto figura en 2 casos. "
+            "Si ya no trabaja con el cliente, quítele la marca «Activo»."
+        )
+        in html
+    )
+    # The refused row is shown alive again; the other one stays marked for deletion.
+    assert '<input type="checkbox" name="contactos-0-DELETE" id="id_contactos-0-DELETE">' in html
+    assert 'name="contactos-1-DELETE" id="id_contactos-1-DELETE" checked' in html
+    assert sorted(cliente.contactos.values_list("nombre", flat=True)) == ["En uso", "Libre"]
+    cliente.refresh_from_db()
+    assert cliente.nombre != "Cambiado"

@@ -175,9 +175,7 @@ def test_it_shows_the_number_of_cases_of_each_client(cliente_soporte):
     }
 
 
-def test_the_new_client_button_is_only_for_users_who_may_add(
-    client, soporte, coordinador, nandu
-):
+def test_the_new_client_button_is_only_for_users_who_may_add(client, soporte, coordinador, nandu):
     client.force_login(soporte)
     assert "Nuevo cliente" not in client.get(URL).content.decode()
 

@@ -52,7 +52,9 @@ def test_soporte_gets_403_on_the_pages_that_change_clients(cliente_soporte, clie
     ruta = rutas(cliente)[pagina]
 
     assert cliente_soporte.get(ruta).status_code == 403
-    assert cliente_soporte.post(ruta, datos_post(datos_de(cliente, nombre="X"), [])).status_code == 403
+    assert (
+        cliente_soporte.post(ruta, datos_post(datos_de(cliente, nombre="X"), [])).status_code == 403
+    )
     assert Cliente.objects.get(pk=cliente.pk).nombre == "Intacto"
 
 

@@ -1,0 +1,75 @@
+"""What the project's inline formsets (case activities, client contacts) share."""
+
+from django.core.exceptions import ValidationError
+from django.forms import BaseInlineFormSet, ModelChoiceField
+from django.forms.formsets import INITIAL_FORM_COUNT, TOTAL_FORM_COUNT
+from django.utils.translation import gettext_lazy as _
+
+
+class FilaGuardadaField(ModelChoiceField):
+    """The hidden id of a stored row, checked against the rows the formset loaded once.
+
+    Django's default id field runs ``queryset.get(pk=...)`` for every row, so saving 200
+    rows cost 200 queries. Only the parent's own rows are valid: the id of another parent's
+    row, or of one deleted meanwhile, is an invalid choice.
+    """
+
+    def __init__(self, *, modelo, filas_por_pk, **kwargs):
+        self.modelo = modelo
+        self.filas_por_pk = filas_por_pk
+        super().__init__(queryset=modelo._default_manager.none(), **kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, self.modelo):
+            value = value.pk
+        try:
+            pk = self.modelo._meta.pk.to_python(value)
+        except ValidationError:
+            pk = None
+        fila = self.filas_por_pk().get(pk)
+        if fila is None:
+            raise ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            )
+        return fila
+
+
+class BaseFilasFormSet(BaseInlineFormSet):
+    """An inline formset whose rows validate without one query each.
+
+    Subclasses set ``mensaje_alterado`` (tampered management form) and may set
+    ``mensaje_fila_ajena`` (a row id that is not one of the parent's rows).
+    """
+
+    mensaje_alterado = _("Los renglones llegaron alterados; recargue la página.")
+    mensaje_fila_ajena = _("Este renglón ya no existe o es de otro registro; recargue la página.")
+
+    def _filas_por_pk(self) -> dict:
+        """The stored rows by pk, from the one query of get_queryset()."""
+        if not hasattr(self, "_filas_guardadas"):
+            self._filas_guardadas = {fila.pk: fila for fila in self.get_queryset()}
+        return self._filas_guardadas
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        nombre = self.model._meta.pk.name
+        original = form.fields[nombre]
+        form.fields[nombre] = FilaGuardadaField(
+            modelo=self.model,
+            filas_por_pk=self._filas_por_pk,
+            initial=original.initial,
+            required=original.required,
+            widget=original.widget,
+            error_messages={"invalid_choice": self.mensaje_fila_ajena},
+        )
+
+    def clean(self):
+        gestion = self.management_form.cleaned_data
+        if gestion.get(TOTAL_FORM_COUNT, 0) < 0 or gestion.get(INITIAL_FORM_COUNT, 0) < 0:
+            # Django accepts negative counts and then silently ignores every submitted row.
+            raise ValidationError(self.mensaje_alterado, code="missing_management_form")
+        super().clean()
