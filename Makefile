@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 WORKERS ?= 3
 
-.PHONY: run test dev install demo lint format clean
+.PHONY: run test dev install demo lint format clean bench bench-smoke
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,12 @@ dev: install .secret_key ## Development server with DEBUG on and autoreload
 
 demo: install .secret_key
 	$(PY) manage.py demo
+
+bench: install ## Benchmark on PostgreSQL (BENCH_CASOS=1000000 by default); see bench/bench.py
+	$(PY) bench/bench.py
+
+bench-smoke: install ## The bench at 20,000 cases, few repetitions, no load test (CI smoke test)
+	BENCH_CASOS=20000 BENCH_REPETICIONES=3 BENCH_CARGA=0 $(PY) bench/bench.py
 
 lint: install
 	$(VENV)/bin/ruff check .

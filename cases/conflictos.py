@@ -7,6 +7,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 
 from .models import Actividad, Caso
+from .widgets import es_pk
 
 
 class ConflictoDeVersion(Exception):
@@ -52,11 +53,10 @@ def _mostrar(form_field, valor) -> str:
     if queryset is not None:
         if hasattr(valor, "pk"):
             return str(valor)
-        obj = (
-            queryset.model._default_manager.filter(pk=valor).first()
-            if str(valor).isdigit()
-            else None
-        )
+        # Only a submitted key is looked up: not text typed in the lupa box (TextoBuscado),
+        # not "²" or "፩" (digits to str.isdigit(), not numbers to int()), not 25 nines.
+        es_clave = isinstance(valor, str | int) and es_pk(valor)
+        obj = queryset.model._default_manager.filter(pk=valor).first() if es_clave else None
         return str(obj) if obj else str(valor)
     return _texto(valor)
 
@@ -103,7 +103,7 @@ def describir(form, formset, actual: Caso) -> Conflicto:
     vistas = set()
     for subform in formset.forms:
         pk_texto = subform["id"].value() if "id" in subform.fields else None
-        pk = int(pk_texto) if pk_texto and str(pk_texto).isdigit() else None
+        pk = int(pk_texto) if pk_texto and es_pk(pk_texto) else None
         if pk is None:
             continue
         vistas.add(pk)

@@ -232,9 +232,16 @@ class CompartidaModelChoiceField(forms.ModelChoiceField):
 
     opciones: OpcionesCompartidas | None = None
 
+    def __deepcopy__(self, memo):
+        # Every row's form deep-copies its fields; ModelChoiceField would clone the queryset
+        # each time, which this field never evaluates (it validates against ``opciones``).
+        return forms.Field.__deepcopy__(self, memo)
+
     def compartir(self, opciones: OpcionesCompartidas):
         self.opciones = opciones
-        self.choices = opciones.choices
+        # For a template-rendered widget; the editor renders rows in Python (cases/filas.py).
+        # Set on the widget only: the field's choices setter would copy the list per row.
+        self.widget.choices = opciones.choices
 
     def to_python(self, value):
         if self.opciones is None:

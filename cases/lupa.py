@@ -18,6 +18,7 @@ from customers.models import Cliente, Contacto, Estatus
 from efactory.busqueda import Normalizado, normalizar
 
 from .models import Articulo, Ejecutor
+from .widgets import es_pk
 
 LIMITE = 20
 
@@ -84,7 +85,8 @@ def buscar(tabla: Tabla, consulta: str, *, inactivos: bool = False, cliente=None
         qs = qs.select_related(*tabla.relacionados)
     if tabla.modelo is Contacto:
         # Contacts only make sense for a client: without a valid one, nothing.
-        if not (cliente and str(cliente).isdigit()):
+        # es_pk, not str.isdigit(): "²" is a digit to Python but not a number to int().
+        if not (cliente and es_pk(cliente)):
             return qs.none()
         qs = qs.filter(cliente_id=int(cliente))
     if not inactivos:

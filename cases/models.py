@@ -190,7 +190,8 @@ class CasoQuerySet(models.QuerySet):
         condicion = Q()
         for palabra in palabras:
             condicion &= Q(busqueda_normalizada__contains=palabra)
-        numeros = [int(p) for p in palabras if p.isdigit() and len(p) <= 18]
+        # isdecimal(), not isdigit(): "፩" is a digit to Python but int() refuses it.
+        numeros = [int(p) for p in palabras if p.isdecimal() and len(p) <= 18]
         if len(palabras) == 1 and numeros:
             condicion |= Q(numero=numeros[0])
         return qs.filter(condicion)

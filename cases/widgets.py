@@ -5,11 +5,44 @@ from django.urls import reverse
 
 MAX_PK = 2**63 - 1  # larger "ids" are junk: the database cannot even compare them
 
+# The table whose chosen row scopes a dependent lupa (a contact belongs to a client).
+DEPENDENCIAS = {"contactos": "clientes"}
+
 
 def es_pk(valor) -> bool:
     """Whether ``valor`` can be a primary key: ASCII digits within a 64-bit integer."""
     texto = str(valor)
     return texto.isascii() and texto.isdigit() and int(texto) <= MAX_PK
+
+
+class TextoBuscado:
+    """A text typed in the no-JavaScript box that names no single row.
+
+    Deliberately not a ``str``: the field's lookup must not take a typed "7" for the primary
+    key 7 (it rejects this object as an invalid choice, quoting the text), and the re-shown
+    page puts the text back in the box instead of selecting row 7.
+    """
+
+    def __init__(self, texto: str):
+        self.texto = texto
+
+    def __str__(self):
+        return self.texto
+
+
+def resolver(tabla: str, texto: str, *, cliente=None) -> str | None:
+    """The key of the one active row ``texto`` names (its exact code, or the only match)."""
+    from .lupa import TABLAS, buscar
+
+    definicion = TABLAS[tabla]
+    encontrados = list(buscar(definicion, texto, cliente=cliente)[:2])
+    codigo = definicion.codigo
+    exactos = [
+        o for o in encontrados if codigo and str(getattr(o, codigo)).lower() == texto.lower()
+    ]
+    if exactos or len(encontrados) == 1:
+        return str((exactos or encontrados)[0].pk)
+    return None
 
 
 class LupaSelect(forms.Select):
@@ -37,6 +70,9 @@ class LupaSelect(forms.Select):
         super().__init__(attrs=attrs)
 
     def get_context(self, name, value, attrs):
+        texto = ""
+        if isinstance(value, TextoBuscado):
+            texto, value = value.texto, None
         context = super().get_context(name, value, attrs)
         context["widget"]["lupa"] = {
             "url": reverse("buscar", args=[self.tabla]),
@@ -44,7 +80,7 @@ class LupaSelect(forms.Select):
             "completo": self.completo,
             "depende": self.depende or "",
             "buscar": f"{name}_buscar",
-            "texto": "",
+            "texto": texto,
         }
         return context
 
@@ -53,18 +89,16 @@ class LupaSelect(forms.Select):
         texto = (data.get(f"{name}_buscar") or "").strip()
         if valor not in (None, "") or not texto or self.completo:
             return valor
-        from .lupa import TABLAS, buscar
-
-        cliente = data.get(self.depende.removeprefix("id_")) if self.depende else None
-        encontrados = list(buscar(TABLAS[self.tabla], texto, cliente=cliente)[:2])
-        codigo = TABLAS[self.tabla].codigo
-        exactos = [
-            o for o in encontrados if codigo and str(getattr(o, codigo)).lower() == texto.lower()
-        ]
-        if exactos or len(encontrados) == 1:
-            return str((exactos or encontrados)[0].pk)
-        # Not found or ambiguous: hand the text to the field, which rejects it by name.
-        return texto
+        cliente = None
+        if self.depende:
+            # The scoping row may itself have been typed in its own no-JavaScript box.
+            dependencia = self.depende.removeprefix("id_")
+            cliente = data.get(dependencia)
+            buscado = (data.get(f"{dependencia}_buscar") or "").strip()
+            if not cliente and buscado and self.tabla in DEPENDENCIAS:
+                cliente = resolver(DEPENDENCIAS[self.tabla], buscado)
+        # Not found or ambiguous: the field rejects the text, quoting it.
+        return resolver(self.tabla, texto, cliente=cliente) or TextoBuscado(texto)
 
     def optgroups(self, name, value, attrs=None):
         if self.completo:

@@ -1,5 +1,6 @@
 """What the project's inline formsets (case activities, client contacts) share."""
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.forms import BaseInlineFormSet, ModelChoiceField
 from django.forms.formsets import INITIAL_FORM_COUNT, TOTAL_FORM_COUNT
@@ -18,6 +19,10 @@ class FilaGuardadaField(ModelChoiceField):
         self.modelo = modelo
         self.filas_por_pk = filas_por_pk
         super().__init__(queryset=modelo._default_manager.none(), **kwargs)
+
+    def __deepcopy__(self, memo):
+        # No queryset clone per row: rows are looked up in filas_por_pk().
+        return forms.Field.__deepcopy__(self, memo)
 
     def to_python(self, value):
         if value in self.empty_values:

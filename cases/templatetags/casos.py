@@ -28,3 +28,18 @@ def control(field, size="sm"):
     if descritos:
         attrs["aria-describedby"] = " ".join(descritos)
     return field.as_widget(attrs=attrs)
+
+
+@register.simple_tag
+def filas_actividades(formset):
+    """All rows of the Actividades formset (rendered in Python, see cases/filas.py)."""
+    from cases.filas import render_filas
+
+    return render_filas(formset)
+
+
+@register.simple_tag
+def fila_actividad_vacia(formset):
+    from cases.filas import render_fila_vacia
+
+    return render_fila_vacia(formset)

@@ -424,6 +424,15 @@ class Command(BaseCommand):
             ),
         )
         parser.add_argument(
+            "--clientes",
+            type=int,
+            default=0,
+            help=(
+                "Cantidad mínima de clientes (con 1 o 2 contactos cada uno); se crean solo los "
+                "que faltan, con nombres generados. Ejemplo: --clientes 5000."
+            ),
+        )
+        parser.add_argument(
             "--semilla",
             type=int,
             default=SEMILLA_POR_DEFECTO,
@@ -439,7 +448,7 @@ class Command(BaseCommand):
             help=f"Casos por lote y por transacción (por omisión {LOTE_POR_DEFECTO}).",
         )
 
-    def handle(self, *args, casos, semilla, lote, verbosity, **options):
+    def handle(self, *args, casos, semilla, lote, verbosity, clientes=0, **options):
         if casos < 0:
             raise CommandError("--casos no puede ser negativo.")
         if lote < 1:
@@ -449,9 +458,11 @@ class Command(BaseCommand):
             usuarios = self.cargar_usuarios()
             catalogos = self.cargar_catalogos()
             ejecutores = self.cargar_ejecutores(usuarios)
-            clientes = self.cargar_clientes()
+            base = self.cargar_clientes()
+        total_clientes = self.completar_clientes(random.Random(f"{semilla}:clientes"), clientes)
         self.stdout.write(
-            f"Catálogos, {len(ejecutores)} ejecutores y {len(clientes)} clientes listos."
+            f"Catálogos, {len(ejecutores)} ejecutores y "
+            f"{max(total_clientes, len(base))} clientes listos."
         )
 
         existentes = Caso.objects.count()
@@ -605,6 +616,78 @@ class Command(BaseCommand):
                 cliente.lista_contactos.append(contacto)
             clientes.append(cliente)
         return clientes
+
+    def completar_clientes(self, rng, total: int) -> int:
+        """Bulk-create generated clients (and their contacts) until there are ``total``."""
+        existentes = Cliente.objects.count()
+        if total <= existentes:
+            return existentes
+        prefijos = [
+            "Distribuidora",
+            "Inversiones",
+            "Comercial",
+            "Servicios",
+            "Taller",
+            "Farmacia",
+            "Panadería",
+            "Ferretería",
+            "Clínica",
+            "Constructora",
+            "Transporte",
+            "Librería",
+            "Óptica",
+            "Papelería",
+            "Agropecuaria",
+        ]
+        nombres = [
+            "Ñandú",
+            "Mérida",
+            "Los Andes",
+            "Guayana",
+            "Caroní",
+            "El Ávila",
+            "Orinoco",
+            "San José",
+            "La Económica",
+            "Margarita",
+            "Catatumbo",
+            "Los Próceres",
+            "Santa Bárbara",
+            "El Cafetal",
+            "Bolívar",
+            "Canaima",
+            "La Candelaria",
+        ]
+        sufijos = ["C.A.", "S.A.", "S.R.L.", "", ""]
+        nuevos = []
+        for n in range(existentes + 1, total + 1):
+            nombre = " ".join(
+                p for p in (rng.choice(prefijos), rng.choice(nombres), rng.choice(sufijos)) if p
+            )
+            nuevos.append(
+                Cliente(
+                    codigo=f"CLG{n:06d}",
+                    nombre=f"{nombre} {n}",
+                    tipo=Cliente.Tipo.EMPRESA,
+                    rif=f"J-{40000000 + n}-{n % 10}",
+                    email=f"contacto{n}@cliente{n}.example",
+                    estatus=Estatus.ACTIVO if rng.random() < 0.95 else Estatus.INACTIVO,
+                )
+            )
+        with transaction.atomic():
+            creados = Cliente.objects.bulk_create(nuevos, batch_size=2000)
+            contactos = [
+                Contacto(
+                    cliente=cliente,
+                    nombre=f"Contacto {i + 1} de {cliente.codigo}",
+                    email=f"c{i + 1}@{cliente.codigo.lower()}.example",
+                )
+                for cliente in creados
+                for i in range(rng.choice((1, 2)))
+            ]
+            Contacto.objects.bulk_create(contactos, batch_size=5000)
+        self.stdout.write(f"{len(creados)} clientes generados con {len(contactos)} contactos.")
+        return total
 
     # --- Cases --------------------------------------------------------------------------
 
