@@ -21,6 +21,7 @@ from .models import (
     Grupo,
     Origen,
     Prioridad,
+    orden_etapa,
 )
 from .widgets import LupaSelect
 
@@ -74,14 +75,6 @@ class SiNoFilter(django_filters.BooleanFilter):
     field_class = SiNoField
 
 
-def orden_etapa():
-    """Etapas in their workflow order (the order of the choices), not alphabetically."""
-    return Case(
-        *[When(etapa=value, then=Value(i)) for i, value in enumerate(Etapa.values)],
-        default=Value(len(Etapa.values)),
-    )
-
-
 def dias_en_ejecucion(hoy=None):
     """SQL for días en ejecución: to today, or to fecha_cierre once completada; ≥ 0."""
     hoy = hoy or timezone.localdate()
@@ -96,19 +89,21 @@ def dias_en_ejecucion(hoy=None):
     )
 
 
-# ?orden=<clave> → what the database sorts by. numero breaks ties so pages are stable.
+# ?orden=<clave> → what the database sorts by; numero, in the same direction, breaks ties
+# so pages are stable and each (key, numero) pair is read straight from an index.
 ORDENES = {
-    "numero": ("numero",),
-    "prioridad": ("prioridad_orden", "-numero"),
-    "fecha_inicio": ("fecha_inicio", "numero"),
-    "cliente": ("cliente__nombre", "-numero"),
-    "ejecutor": ("ejecutor__nombre", "-numero"),
-    "etapa": ("etapa_orden", "-numero"),
-    "avance": ("avance", "-numero"),
-    "nivel": ("nivel", "-numero"),
-    "dias": ("dias_orden", "-numero"),
+    "numero": "numero",
+    "prioridad": "prioridad_orden",
+    "fecha_inicio": "fecha_inicio",
+    "cliente": "cliente__nombre",
+    "ejecutor": "ejecutor__nombre",
+    "etapa": "etapa_orden",
+    "avance": "avance",
+    "nivel": "nivel",
+    "dias": "dias_orden",
 }
 ORDEN_POR_DEFECTO = "-numero"
+ANULABLES = {"ejecutor__nombre"}
 ORDEN_CHOICES = [(k, k) for k in ORDENES] + [(f"-{k}", f"-{k}") for k in ORDENES]
 
 
@@ -118,7 +113,7 @@ def ordenar(queryset, orden: str):
     clave = orden.lstrip("-")
     if clave not in ORDENES:
         return ordenar(queryset, ORDEN_POR_DEFECTO)
-    campos = ORDENES[clave]
+    principal = ORDENES[clave]
     if clave == "prioridad":
         # alta first when ascending: alta=0, media=1, baja=2
         queryset = queryset.con_orden_prioridad()
@@ -126,11 +121,12 @@ def ordenar(queryset, orden: str):
         queryset = queryset.alias(etapa_orden=orden_etapa())
     elif clave == "dias":
         queryset = queryset.alias(dias_orden=dias_en_ejecucion())
-    principal, *desempate = campos
-    expresion = (
-        F(principal).desc(nulls_last=True) if descendente else F(principal).asc(nulls_last=True)
-    )
-    return queryset.order_by(expresion, *desempate)
+    # Only nullable keys ask for NULLS LAST: on a NOT NULL column it would stop PostgreSQL
+    # from reading the ordered index and make it sort a million rows instead.
+    nulo = True if principal in ANULABLES else None
+    if descendente:
+        return queryset.order_by(F(principal).desc(nulls_last=nulo), F("numero").desc())
+    return queryset.order_by(F(principal).asc(nulls_last=nulo), F("numero").asc())
 
 
 class CasoFilter(django_filters.FilterSet):

@@ -66,17 +66,14 @@ class BaseActividadFormSet(BaseFilasFormSet):
 
     def _compartir_opciones(self):
         """Evaluate the ejecutor and articulo choices once for every row."""
-        caso_pk = self.instance.pk
-        ejecutores = Ejecutor.objects.filter(estatus=Estatus.ACTIVO)
-        articulos = Articulo.objects.filter(activo=True)
-        if caso_pk:
-            # Rows already saved may point to an executor or article deactivated since.
-            ejecutores = Ejecutor.objects.filter(
-                Q(estatus=Estatus.ACTIVO) | Q(actividades__caso_id=caso_pk)
-            ).distinct()
-            articulos = Articulo.objects.filter(
-                Q(activo=True) | Q(actividades__caso_id=caso_pk)
-            ).distinct()
+        # Rows already saved may point to an executor or article deactivated since: keep
+        # those too. Their ids come from the rows this formset loads anyway (no join over
+        # every activity of the database).
+        filas = self.get_queryset() if self.instance.pk else []
+        usados_ej = {fila.ejecutor_id for fila in filas}
+        usados_art = {fila.articulo_id for fila in filas} - {None}
+        ejecutores = Ejecutor.objects.filter(Q(estatus=Estatus.ACTIVO) | Q(pk__in=usados_ej))
+        articulos = Articulo.objects.filter(Q(activo=True) | Q(pk__in=usados_art))
         self.opciones_ejecutor = OpcionesCompartidas(ejecutores.order_by("nombre"))
         self.opciones_articulo = OpcionesCompartidas(articulos.order_by("nombre"))
         for form in [*self.forms, self.empty_form]:

@@ -91,7 +91,8 @@ def buscar(tabla: Tabla, consulta: str, *, inactivos: bool = False, cliente=None
         qs = qs.filter(cliente_id=int(cliente))
     if not inactivos:
         qs = qs.filter(tabla.activo)
-    texto = normalizar(consulta[:100]).strip()
+    # PostgreSQL refuses NUL in a text parameter (a DataError, so a 500): drop it.
+    texto = normalizar(consulta[:100]).replace("\x00", "").strip()
     if not texto:
         return qs.order_by("nombre", "pk")[:LIMITE]
     alias = {f"{campo}_n": Normalizado(campo) for campo in tabla.campos}

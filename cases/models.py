@@ -172,6 +172,25 @@ def fecha_corta(fecha: datetime.date) -> str:
     return formats.date_format(fecha, "SHORT_DATE_FORMAT")
 
 
+def orden_prioridad():
+    """0 alta, 1 media, 2 baja: prioridad in order of urgency (also an index expression)."""
+    return Case(
+        When(prioridad=Prioridad.ALTA, then=Value(0)),
+        When(prioridad=Prioridad.MEDIA, then=Value(1)),
+        default=Value(2),
+        output_field=models.IntegerField(),
+    )
+
+
+def orden_etapa():
+    """Etapas in their workflow order (the order of the choices), not alphabetically."""
+    return Case(
+        *[When(etapa=valor, then=Value(i)) for i, valor in enumerate(Etapa.values)],
+        default=Value(len(Etapa.values)),
+        output_field=models.IntegerField(),
+    )
+
+
 class CasoQuerySet(models.QuerySet):
     def abiertos(self):
         """Cases that still need work: every etapa but completada."""
@@ -202,13 +221,7 @@ class CasoQuerySet(models.QuerySet):
 
     def con_orden_prioridad(self):
         """Annotate ``prioridad_orden``: 0 alta, 1 media, 2 baja (sorts by urgency)."""
-        return self.annotate(
-            prioridad_orden=Case(
-                When(prioridad=Prioridad.ALTA, then=Value(0)),
-                When(prioridad=Prioridad.MEDIA, then=Value(1)),
-                default=Value(2),
-            )
-        )
+        return self.annotate(prioridad_orden=orden_prioridad())
 
     def proximos(self, *, agrupar: str = "ejecutor", limite: int = 5):
         """Open cases, at most ``limite`` per group, in the order they should be executed.
@@ -465,14 +478,21 @@ class Caso(models.Model):
             ("importar_caso", _("Puede importar casos")),
             ("editar_lote_caso", _("Puede modificar casos en lote (seguimiento)")),
         ]
+        # The list sorts by (key, numero) in one direction and filters then sorts by numero:
+        # each of these serves one sort key or one filter without sorting the table.
         indexes = [
-            models.Index(fields=["fecha_inicio"], name="caso_fecha_inicio_idx"),
+            models.Index(fields=["fecha_inicio", "numero"], name="caso_fecha_inicio_idx"),
             models.Index(fields=["fecha_cierre"], name="caso_fecha_cierre_idx"),
-            models.Index(fields=["prioridad"], name="caso_prioridad_idx"),
-            models.Index(fields=["etapa"], name="caso_etapa_idx"),
+            models.Index(fields=["prioridad", "numero"], name="caso_prioridad_idx"),
+            models.Index(fields=["etapa", "numero"], name="caso_etapa_idx"),
             models.Index(fields=["origen"], name="caso_origen_idx"),
             models.Index(fields=["complejidad"], name="caso_complejidad_idx"),
-            models.Index(fields=["-nivel", "fecha_inicio"], name="caso_nivel_idx"),
+            models.Index(fields=["nivel", "numero"], name="caso_nivel_idx"),
+            models.Index(fields=["avance", "numero"], name="caso_avance_idx"),
+            models.Index(fields=["cliente", "numero"], name="caso_cliente_numero_idx"),
+            models.Index(fields=["ejecutor", "numero"], name="caso_ejecutor_numero_idx"),
+            models.Index(orden_prioridad(), "numero", name="caso_orden_prioridad_idx"),
+            models.Index(orden_etapa(), "numero", name="caso_orden_etapa_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -339,8 +339,8 @@ def para_ordenar():
 ORDENES = [
     ("numero", "abcd"),
     ("-numero", "dcba"),
-    # alta first; the two alta cases newest first
-    ("prioridad", "dbca"),
+    # alta first; ties by numero in the same direction (the two alta cases oldest first)
+    ("prioridad", "bdca"),
     ("-prioridad", "acdb"),
     ("fecha_inicio", "cbda"),
     ("-fecha_inicio", "adbc"),
@@ -371,12 +371,15 @@ def test_every_sort_key_orders_the_list(cliente_soporte, para_ordenar, orden, es
     assert aviso_ignorados(response) is None
 
 
-def test_ties_are_broken_newest_first(cliente_soporte):
+def test_ties_are_broken_by_numero_in_the_sort_direction(cliente_soporte):
+    # Same direction for the key and numero: PostgreSQL reads (key, numero) from one index.
     primero, segundo, tercero = (CasoFactory(prioridad=Prioridad.MEDIA) for _ in range(3))
 
-    response = cliente_soporte.get(URL, {"orden": "prioridad"})
+    ascendente = cliente_soporte.get(URL, {"orden": "prioridad"})
+    descendente = cliente_soporte.get(URL, {"orden": "-prioridad"})
 
-    assert numeros(response) == de(tercero, segundo, primero)
+    assert numeros(ascendente) == de(primero, segundo, tercero)
+    assert numeros(descendente) == de(tercero, segundo, primero)
 
 
 @pytest.mark.parametrize("orden", ["zzz", "asunto", "--numero", "-", "password", "cliente__nombre"])
