@@ -891,9 +891,8 @@ class Command(BaseCommand):
         lineas = [
             "",
             "=" * 64,
-            "Datos de demostración listos. Inicie el servidor con:",
-            "    python manage.py runserver",
-            f"y abra {URL}",
+            "Datos de demostración listos.",
+            f"Abra {URL} (make run lo sirve con gunicorn; make dev, con runserver).",
             "",
             "Usuarios de demostración (usuario / contraseña):",
         ]
