@@ -209,6 +209,17 @@ class CasoForm(forms.ModelForm):
     def clean_asunto(self):
         return self.cleaned_data["asunto"].strip()
 
+    def _get_validation_exclusions(self):
+        # The form's ModelChoiceFields already fetched each chosen row from their querysets;
+        # the model's own existence check of the same foreign keys would query them again.
+        exclude = super()._get_validation_exclusions()
+        exclude.update(
+            name
+            for name, field in self.fields.items()
+            if isinstance(field, forms.ModelChoiceField) and not self.has_error(name)
+        )
+        return exclude
+
     def version_cargada(self) -> int | None:
         """The version the user's page was loaded with, as submitted (None if junk)."""
         valor = self.data.get("version", "")
