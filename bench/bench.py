@@ -111,8 +111,9 @@ class Medidor:
             peticion()
         sql_ms = None
         if sql_principal:
-            principal = max(consultas.captured_queries, key=lambda q: float(q["time"]))
-            sql_ms = explain_ms(principal["sql"])
+            # The main query is the slowest SELECT as the database itself measures it.
+            tiempos_sql = [explain_ms(q["sql"]) for q in consultas.captured_queries]
+            sql_ms = max((t for t in tiempos_sql if t is not None), default=None)
         fila = {
             "pagina": nombre,
             "p50": statistics.median(tiempos),
