@@ -16,6 +16,9 @@
   "use strict";
 
   var modalEl, modal, form, current;
+  // The search text of the request on its way and of the results on screen: Enter in the
+  // search box must not pick from results that belong to an older text.
+  var pedido = null, cargado = null, elegirAlCargar = false;
 
   function sel(c) { return c.querySelector("select"); }
   function combo(c) { return c.querySelector("[data-lupa-texto]"); }
@@ -59,6 +62,8 @@
     document.getElementById("lupa-cliente").value = dependsValue(c);
     document.getElementById("lupa-q").value = "";
     document.getElementById("lupa-resultados").innerHTML = "";
+    cargado = null;
+    elegirAlCargar = false;
     window.htmx.process(form);
     modal.show();
   }
@@ -91,12 +96,33 @@
       window.htmx.trigger(form, "lupa:buscar");
     });
     form.addEventListener("submit", function (e) { e.preventDefault(); });
+    form.addEventListener("htmx:configRequest", function () {
+      pedido = document.getElementById("lupa-q").value;
+    });
+    modalEl.addEventListener("htmx:afterSwap", function () {
+      cargado = pedido;
+      if (elegirAlCargar && cargado === document.getElementById("lupa-q").value) {
+        elegirAlCargar = false;
+        if (rows().length) { pick(rows()[0]); }
+      }
+    });
+    document.getElementById("lupa-q").addEventListener("input", function () { elegirAlCargar = false; });
     modalEl.addEventListener("keydown", function (e) {
       if (e.key === "ArrowDown") { e.preventDefault(); moveFocus(1); }
       else if (e.key === "ArrowUp") { e.preventDefault(); moveFocus(-1); }
       else if (e.key === "Enter") {
         var row = document.activeElement && document.activeElement.closest("[data-lupa-opcion]");
-        if (!row && document.activeElement && document.activeElement.id === "lupa-q") { row = rows()[0]; }
+        var q = document.getElementById("lupa-q");
+        if (!row && document.activeElement === q) {
+          e.preventDefault();
+          if (cargado === q.value) { row = rows()[0]; }
+          else {
+            // Typed faster than the results came: search now, take the first when they come.
+            elegirAlCargar = true;
+            window.htmx.trigger(form, "lupa:buscar");
+            return;
+          }
+        }
         if (row) { e.preventDefault(); pick(row); }
       }
     });
@@ -141,7 +167,8 @@
     select.insertAdjacentElement("afterend", box);
     c.appendChild(list);
 
-    var timer = null, active = -1, items = [];
+    // mostrado: the text the suggestions on screen are for; elegir: Enter came before them.
+    var timer = null, active = -1, items = [], mostrado = null, elegir = false;
 
     function close() {
       list.classList.remove("show");
@@ -160,7 +187,8 @@
       setValue(c, li.dataset.id, li.dataset.texto);
       close();
     }
-    function render(results) {
+    function render(results, q) {
+      mostrado = q;
       list.innerHTML = "";
       items = results.map(function (r, i) {
         var li = document.createElement("li");
@@ -189,17 +217,20 @@
       list.classList.add("show");
       box.setAttribute("aria-expanded", "true");
       highlight(items.length ? 0 : -1);
+      if (elegir) { elegir = false; choose(0); }
     }
     function search() {
       var mine = ++seq;
-      var url = c.dataset.lupaUrl + "?formato=json&q=" + encodeURIComponent(box.value) +
+      var q = box.value;
+      var url = c.dataset.lupaUrl + "?formato=json&q=" + encodeURIComponent(q) +
         "&cliente=" + encodeURIComponent(dependsValue(c));
       fetch(url, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
         .then(function (r) { return r.ok ? r.json() : { resultados: [] }; })
-        .then(function (data) { if (mine === seq && document.activeElement === box) { render(data.resultados || []); } })
+        .then(function (data) { if (mine === seq && document.activeElement === box) { render(data.resultados || [], q); } })
         .catch(function () { /* offline: keep what is there */ });
     }
     box.addEventListener("input", function () {
+      elegir = false;
       clearTimeout(timer);
       timer = setTimeout(search, 200);
     });
@@ -211,9 +242,19 @@
       } else if (e.key === "ArrowUp") {
         e.preventDefault();
         highlight(Math.max(active - 1, 0));
-      } else if (e.key === "Enter" && list.classList.contains("show")) {
-        e.preventDefault();
-        choose(active);
+      } else if (e.key === "Enter") {
+        var alDia = list.classList.contains("show") && mostrado === box.value;
+        if (alDia) {
+          e.preventDefault();
+          choose(active);
+        } else if (box.value.trim() && box.value !== selectedText(c)) {
+          // Typed text not turned into a row yet: never submit the form with it; search
+          // now and take the first suggestion when it comes (what waiting would have shown).
+          e.preventDefault();
+          clearTimeout(timer);
+          elegir = true;
+          search();
+        }
       } else if (e.key === "Escape" && list.classList.contains("show")) {
         e.preventDefault();
         close();
