@@ -227,7 +227,8 @@ class CasoQuerySet(models.QuerySet):
         """Open cases, at most ``limite`` per group, in the order they should be executed.
 
         Order inside a group: nivel (highest first), prioridad (alta first), fecha_inicio,
-        numero. One query: a window function numbers the rows of each group.
+        numero. One query: a window function numbers the rows of each group. Filter the
+        queryset before calling this: filters choose which cases compete for the places.
         """
         orden = [
             F("nivel").desc(),
@@ -236,11 +237,20 @@ class CasoQuerySet(models.QuerySet):
             F("numero").asc(),
         ]
         campo = "cliente_id" if agrupar == "cliente" else "ejecutor_id"
-        return (
+        elegidos = (
             self.abiertos()
             .con_orden_prioridad()
             .annotate(puesto=Window(RowNumber(), partition_by=[F(campo)], order_by=orden))
             .filter(puesto__lte=limite)
+            .values("pk")
+        )
+        # The window numbers narrow rows (keys only) inside a subquery; only the chosen cases
+        # are then read whole. Numbering whole rows (with their joins) spilled a sort of every
+        # open case to disk at a million cases.
+        return (
+            self.model.objects.filter(pk__in=elegidos)
+            .con_orden_prioridad()
+            .order_by(F(campo).asc(nulls_last=True), *orden)
         )
 
     def con_horas(self):

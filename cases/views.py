@@ -360,9 +360,7 @@ class ProximosView(PermissionRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         form = ProximosForm(self.request.GET)
         v = form.valores()
-        qs = Caso.objects.proximos(agrupar=v["agrupar"], limite=v["limite"]).select_related(
-            "cliente", "ejecutor"
-        )
+        qs = Caso.objects.all()
         if v["ejecutor"]:
             qs = qs.filter(ejecutor=v["ejecutor"])
         if v["estatus_ejecutor"]:
@@ -372,11 +370,14 @@ class ProximosView(PermissionRequiredMixin, TemplateView):
             qs = qs.filter(cliente=v["cliente"])
         if v["estatus_cliente"]:
             qs = qs.filter(cliente__estatus=v["estatus_cliente"])
+        qs = qs.proximos(agrupar=v["agrupar"], limite=v["limite"]).select_related(
+            "cliente", "ejecutor"
+        )
         if v["agrupar"] == "cliente":
-            qs = qs.order_by("cliente__nombre", "cliente_id", "puesto")
+            qs = qs.order_by("cliente__nombre", *qs.query.order_by)
             clave = lambda c: c.cliente  # noqa: E731
         else:
-            qs = qs.order_by("ejecutor__nombre", "ejecutor_id", "puesto")
+            qs = qs.order_by("ejecutor__nombre", *qs.query.order_by)
             clave = lambda c: c.ejecutor  # noqa: E731
         context["form"] = form
         context["valores"] = v

@@ -126,6 +126,10 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # JIT compilation cost up to 1.6 s on the few big queries of this app (Próximos at a
+    # million cases) and never paid off: short OLTP queries do better without it.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite keeps no persistent connections; IMMEDIATE transactions avoid "database is
     # locked" on lock upgrades, WAL lets readers run beside the writer.
