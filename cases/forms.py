@@ -45,6 +45,25 @@ class TimeInput(forms.TimeInput):
         super().__init__(attrs=attrs, format="%H:%M")
 
 
+# A lookup value that matches no (active) row: the lupa's no-JavaScript text or a stale id.
+NO_ENCONTRADO = _(
+    "No se encontró «%(value)s», o ya no está disponible: elija otro de la lista "
+    "(o escriba su código exacto)."
+)
+
+
+def lupas(*campos) -> dict:
+    """The lupa widgets of the case's lookup fields, by field name."""
+    todas = {
+        "cliente": lambda: LupaSelect("clientes", _("Buscar cliente")),
+        "contacto": lambda: LupaSelect("contactos", _("Buscar contacto"), depende="id_cliente"),
+        "coordinador": lambda: LupaSelect("ejecutores", _("Buscar coordinador"), completo=True),
+        "ejecutor": lambda: LupaSelect("ejecutores", _("Buscar ejecutor"), completo=True),
+        "articulo": lambda: LupaSelect("articulos", _("Buscar artículo"), completo=True),
+    }
+    return {campo: todas[campo]() for campo in campos}
+
+
 def activos_o_actual(queryset, instance, field_name, activo_q):
     """Active rows of a lookup plus the one the instance already points to.
 
@@ -91,11 +110,7 @@ class CasoForm(forms.ModelForm):
             "comentario_solucion",
         ]
         widgets = {
-            "cliente": LupaSelect("clientes", _("Buscar cliente")),
-            "contacto": LupaSelect("contactos", _("Buscar contacto"), depende="id_cliente"),
-            "coordinador": LupaSelect("ejecutores", _("Buscar coordinador"), completo=True),
-            "ejecutor": LupaSelect("ejecutores", _("Buscar ejecutor"), completo=True),
-            "articulo": LupaSelect("articulos", _("Buscar artículo"), completo=True),
+            **lupas("cliente", "contacto", "coordinador", "ejecutor", "articulo"),
             "fecha_inicio": DateInput(),
             "fecha_cierre": DateInput(),
             "comentario": forms.Textarea(attrs={"rows": 3}),
@@ -155,10 +170,7 @@ class CasoForm(forms.ModelForm):
             "grupo",
             "departamento",
         ):
-            self.fields[name].error_messages["invalid_choice"] = _(
-                "No se encontró «%(value)s», o ya no está disponible: elija otro de la lista "
-                "(o escriba su código exacto)."
-            )
+            self.fields[name].error_messages["invalid_choice"] = NO_ENCONTRADO
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
         self.helper = FormHelper()
@@ -502,9 +514,7 @@ class CasoRapidoForm(forms.ModelForm):
             "comentario",
         ]
         widgets = {
-            "cliente": LupaSelect("clientes", _("Buscar cliente")),
-            "contacto": LupaSelect("contactos", _("Buscar contacto"), depende="id_cliente"),
-            "ejecutor": LupaSelect("ejecutores", _("Buscar ejecutor"), completo=True),
+            **lupas("cliente", "contacto", "ejecutor"),
             "comentario": forms.Textarea(attrs={"rows": 3}),
         }
         error_messages = CasoForm.Meta.error_messages
@@ -516,10 +526,7 @@ class CasoRapidoForm(forms.ModelForm):
         self.fields["ejecutor"].queryset = Ejecutor.objects.filter(activo)
         self.fields["contacto"].queryset = Contacto.objects.all()
         for name in ("cliente", "contacto", "ejecutor"):
-            self.fields[name].error_messages["invalid_choice"] = _(
-                "No se encontró «%(value)s», o ya no está disponible: elija otro de la lista "
-                "(o escriba su código exacto)."
-            )
+            self.fields[name].error_messages["invalid_choice"] = NO_ENCONTRADO
         self.order_fields(
             [
                 "fecha",
