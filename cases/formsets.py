@@ -3,6 +3,7 @@
 import datetime
 from collections import defaultdict
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.forms import inlineformset_factory
 from django.utils.translation import gettext as _
@@ -109,6 +110,12 @@ class BaseActividadFormSet(BaseFilasFormSet):
     def clean(self):
         """Rules across rows: date window of the case, an executor, no overlapping hours."""
         super().clean()
+        if self.instance.pk and set(self._filas_por_pk()) - {
+            form.instance.pk for form in self.initial_forms
+        }:
+            # A stored row missing from the submission would escape the date and overlap
+            # rules below, and be kept as it is: a page always sends every stored row.
+            raise ValidationError(self.mensaje_alterado, code="missing_management_form")
         # Rows with field errors still get the checks their clean fields allow, so every
         # wrong row is marked in one round trip.
         filas = list(self.filas_vivas())
@@ -166,11 +173,14 @@ class BaseActividadFormSet(BaseFilasFormSet):
             forms_dia.sort(
                 key=lambda f: (f.cleaned_data["hora_inicio"], f.cleaned_data["hora_fin"])
             )
+            # The hours of the row that ends last so far, kept as values: add_error() below
+            # removes hora_inicio from the cleaned_data of the row it marks.
+            inicio_anterior: datetime.time | None = None
             fin_anterior: datetime.time | None = None
-            anterior = None
             for form in forms_dia:
                 data = form.cleaned_data
-                if fin_anterior is not None and data["hora_inicio"] < fin_anterior:
+                inicio, fin = data["hora_inicio"], data["hora_fin"]
+                if fin_anterior is not None and inicio < fin_anterior:
                     form.add_error(
                         "hora_inicio",
                         _(
@@ -180,13 +190,12 @@ class BaseActividadFormSet(BaseFilasFormSet):
                         % {
                             "ejecutor": data["ejecutor"].nombre,
                             "fecha": fecha_corta(data["fecha"]),
-                            "inicio": anterior.cleaned_data["hora_inicio"].strftime("%H:%M"),
-                            "fin": anterior.cleaned_data["hora_fin"].strftime("%H:%M"),
+                            "inicio": inicio_anterior.strftime("%H:%M"),
+                            "fin": fin_anterior.strftime("%H:%M"),
                         },
                     )
-                if fin_anterior is None or data["hora_fin"] > fin_anterior:
-                    fin_anterior = data["hora_fin"]
-                    anterior = form
+                if fin_anterior is None or fin > fin_anterior:
+                    inicio_anterior, fin_anterior = inicio, fin
 
 
 def actividad_formset_class(extra: int = 1):

@@ -97,7 +97,7 @@ class ClienteForm(forms.ModelForm):
     def clean_version(self) -> int | None:
         """The version the page was loaded with; a tampered value means "unknown"."""
         valor = self.cleaned_data.get("version") or ""
-        return int(valor) if valor.isdigit() and len(valor) < 10 else None
+        return int(valor) if valor.isascii() and valor.isdigit() and len(valor) < 10 else None
 
     def otro_cliente(self, **filtro) -> Cliente | None:
         """Another client (not this one) matching ``filtro``, if any."""

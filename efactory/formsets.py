@@ -53,6 +53,24 @@ class BaseFilasFormSet(BaseInlineFormSet):
     mensaje_alterado = _("Los renglones llegaron alterados; recargue la página.")
     mensaje_fila_ajena = _("Este renglón ya no existe o es de otro registro; recargue la página.")
 
+    def total_form_count(self):
+        """Never more rows than the POST really carries.
+
+        TOTAL_FORMS=1000000 in a 200-byte POST would otherwise build (and re-render) the
+        formset's maximum of empty rows: count up to the highest row index present.
+        """
+        total = super().total_form_count()
+        if self.is_bound:
+            prefijo = f"{self.prefix}-"
+            indices = [
+                clave[len(prefijo) :].split("-", 1)[0]
+                for clave in self.data
+                if clave.startswith(prefijo)
+            ]
+            mayor = max((int(i) for i in indices if i.isascii() and i.isdigit()), default=-1)
+            total = min(total, max(mayor + 1, self.initial_form_count()))
+        return total
+
     def _filas_por_pk(self) -> dict:
         """The stored rows by pk, from the one query of get_queryset()."""
         if not hasattr(self, "_filas_guardadas"):

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
@@ -12,7 +13,20 @@ admin.site.index_title = "Administración"
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="cases:caso_list", permanent=False), name="inicio"),
-    path("cuentas/", include("django.contrib.auth.urls")),
+    # Only login, logout and password change: password reset by e-mail is not offered
+    # (SPEC: every page but login and /salud/ requires login; no mail is configured).
+    path("cuentas/login/", auth_views.LoginView.as_view(), name="login"),
+    path("cuentas/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "cuentas/password_change/",
+        auth_views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "cuentas/password_change/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
     path("casos/", include("cases.urls")),
     path("clientes/", include("customers.urls")),
     path("buscar/<slug:tabla>/", BuscarView.as_view(), name="buscar"),

@@ -57,3 +57,9 @@ def grupos(db):
             grupo.permissions.add(
                 Permission.objects.get(content_type__app_label=app_label, codename=codename)
             )
+
+
+@pytest.fixture
+def staff(db):
+    """A staff superuser: the one role that gets into the Django admin."""
+    return UserFactory(username="jefe", is_staff=True, is_superuser=True)
