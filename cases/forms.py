@@ -365,6 +365,13 @@ class ProximosForm(forms.Form):
     limite = forms.IntegerField(
         label=_("Casos por grupo"), min_value=1, max_value=100, required=False
     )
+    pagina = forms.IntegerField(
+        label=_("Página de grupos"),
+        min_value=1,
+        max_value=10**6,
+        required=False,
+        widget=forms.HiddenInput,
+    )
     ejecutor = forms.ModelChoiceField(
         label=_("Ejecutor"), queryset=Ejecutor.objects.order_by("nombre"), required=False
     )

@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.db import transaction
-from django.db.models import Prefetch, Q
+from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django.http import (
     FileResponse,
     HttpResponseBadRequest,
@@ -23,13 +23,15 @@ from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import DeleteView, DetailView, FormView, ListView, TemplateView
 
+from customers.models import Cliente
+
 from .conflictos import ConflictoDeVersion, describir
 from .exports import csv_stream, xlsx_archivo
 from .filters import CasoFilter, ordenar
 from .forms import CasoForm, CasoRapidoForm, ProximosForm, SeguimientoForm
 from .formsets import actividad_formset_class
 from .historial import historial_de_caso
-from .models import Actividad, Caso, totales_de
+from .models import Actividad, Caso, Ejecutor, totales_de
 from .pagination import ConteoAcotadoPaginator
 from .services import guardar_caso, seguimiento_en_lote
 from .widgets import es_pk
@@ -350,6 +352,35 @@ class CasoDeleteView(PermissionRequiredMixin, DeleteView):
         return response
 
 
+GRUPOS_POR_PAGINA = 25
+
+
+def grupos_de_la_pagina(base, agrupar: str, pagina: int) -> tuple[list, bool]:
+    """The groups (client or executor ids) shown on ``pagina``, in name order, and whether
+    more follow. "Sin ejecutor" (None) closes the last page when unassigned cases exist.
+
+    Groups are read from their own table (a client or executor with at least one open case
+    under the filters: an EXISTS on the case indexes), so the window of Próximos only ever
+    ranks the cases of one page of groups, whatever the number of clients.
+    """
+    abiertos = base.abiertos()
+    if agrupar == "cliente":
+        tabla = Cliente.objects.filter(Exists(abiertos.filter(cliente=OuterRef("pk"))))
+    else:
+        tabla = Ejecutor.objects.filter(Exists(abiertos.filter(ejecutor=OuterRef("pk"))))
+    inicio = (pagina - 1) * GRUPOS_POR_PAGINA
+    claves = list(
+        tabla.order_by("nombre", "pk").values_list("pk", flat=True)[
+            inicio : inicio + GRUPOS_POR_PAGINA + 1
+        ]
+    )
+    hay_mas = len(claves) > GRUPOS_POR_PAGINA
+    claves = claves[:GRUPOS_POR_PAGINA]
+    if agrupar != "cliente" and not hay_mas and abiertos.filter(ejecutor__isnull=True).exists():
+        claves.append(None)
+    return claves, hay_mas
+
+
 class ProximosView(PermissionRequiredMixin, TemplateView):
     """Próximos Casos a Ejecutar: open cases grouped by ejecutor or cliente, in work order."""
 
@@ -370,14 +401,24 @@ class ProximosView(PermissionRequiredMixin, TemplateView):
             qs = qs.filter(cliente=v["cliente"])
         if v["estatus_cliente"]:
             qs = qs.filter(cliente__estatus=v["estatus_cliente"])
-        qs = qs.proximos(agrupar=v["agrupar"], limite=v["limite"]).select_related(
-            "cliente", "ejecutor"
+        pagina = v.get("pagina") or 1
+        claves, hay_mas = grupos_de_la_pagina(qs, v["agrupar"], pagina)
+        campo = "cliente_id" if v["agrupar"] == "cliente" else "ejecutor_id"
+        en_pagina = Q(**{f"{campo}__in": [c for c in claves if c is not None]})
+        if None in claves:
+            en_pagina |= Q(ejecutor__isnull=True)
+        qs = (
+            qs.filter(en_pagina)
+            .proximos(agrupar=v["agrupar"], limite=v["limite"])
+            .select_related("cliente", "ejecutor")
         )
+        context["pagina"] = pagina
+        context["hay_mas"] = hay_mas
         if v["agrupar"] == "cliente":
             qs = qs.order_by("cliente__nombre", *qs.query.order_by)
             clave = lambda c: c.cliente  # noqa: E731
         else:
-            qs = qs.order_by("ejecutor__nombre", *qs.query.order_by)
+            qs = qs.order_by(F("ejecutor__nombre").asc(nulls_last=True), *qs.query.order_by)
             clave = lambda c: c.ejecutor  # noqa: E731
         context["form"] = form
         context["valores"] = v

@@ -294,8 +294,45 @@ def test_the_page_runs_the_same_queries_for_3_and_30_cases_per_group(
     assert sum(len(casos) for _, casos in grupos(response)) == 90
     assert len(pocos.captured_queries) == len(muchos.captured_queries)
     # 1-4 session, user, user permissions, group permissions
-    # 5 the cases: one query, a window function numbers the cases of each group, with
+    # 5 the groups of this page (clients or executors with an open case: EXISTS)
+    # 6 with agrupar=ejecutor, whether unassigned open cases exist ("Sin ejecutor")
+    # 7 the cases: one query, a window function numbers the cases of each group, with
     #   cliente and ejecutor joined
-    # 6-7 the filter form's choices of ejecutor and of cliente
-    with django_assert_max_num_queries(7):
+    # 8-9 the filter form's choices of ejecutor and of cliente
+    with django_assert_max_num_queries(9):
         cliente_soporte.get(URL, parametros)
+
+
+def test_groups_come_in_pages_of_25_in_name_order(cliente_soporte, ana):
+    clientes = [ClienteFactory(nombre=f"Cliente {i:02d}") for i in range(30)]
+    for c in clientes:
+        CasoFactory(cliente=c, ejecutor=ana, etapa=Etapa.EN_PROGRESO)
+    # A client with only completed cases is not a group.
+    CasoFactory(cliente=ClienteFactory(nombre="Cliente 00a"), etapa=Etapa.COMPLETADA)
+
+    primera = cliente_soporte.get(URL, {"agrupar": "cliente"})
+    segunda = cliente_soporte.get(URL, {"agrupar": "cliente", "pagina": "2"})
+
+    assert [g for g, _ in grupos(primera)] == [c.nombre for c in clientes[:25]]
+    assert [g for g, _ in grupos(segunda)] == [c.nombre for c in clientes[25:]]
+    assert "Más grupos" in primera.content.decode()
+    assert "Más grupos" not in segunda.content.decode()
+    assert "Grupos anteriores" in segunda.content.decode()
+
+
+def test_sin_ejecutor_closes_the_last_page_of_groups(cliente_soporte, ana, cliente):
+    con = CasoFactory(ejecutor=ana, cliente=cliente, etapa=Etapa.EN_PROGRESO)
+    sin = CasoFactory(ejecutor=None, cliente=cliente, etapa=Etapa.EN_PROGRESO)
+
+    response = cliente_soporte.get(URL)
+
+    assert grupos(response) == [("Ana", numeros(con)), (None, numeros(sin))]
+
+
+@pytest.mark.parametrize("pagina", ["0", "-3", "abc", "99999999999"])
+def test_a_junk_or_far_page_of_groups_is_not_an_error(cliente_soporte, ana, cliente, pagina):
+    CasoFactory(ejecutor=ana, cliente=cliente, etapa=Etapa.EN_PROGRESO)
+
+    response = cliente_soporte.get(URL, {"pagina": pagina})
+
+    assert response.status_code == 200
