@@ -20,6 +20,7 @@ from tests.factories import (
     ContactoFactory,
     EjecutorFactory,
 )
+from tests.formularios import cuerpo_formset
 
 pytestmark = pytest.mark.django_db
 
@@ -39,23 +40,7 @@ def datos_post(caso: dict, filas: list[dict]) -> dict:
     INITIAL_FORMS). ``DELETE=True`` marks a row for deletion; booleans are sent as "on" when
     true and left out when false, like a browser does; ``None`` values are left out.
     """
-    datos = {}
-    for campo, valor in caso.items():
-        if valor is None or valor is False:
-            continue
-        datos[campo] = "on" if valor is True else str(valor)
-    iniciales = sum(1 for fila in filas if fila.get("id"))
-    assert all(fila.get("id") for fila in filas[:iniciales]), "existing rows go first"
-    datos[f"{PREFIJO}-TOTAL_FORMS"] = str(len(filas))
-    datos[f"{PREFIJO}-INITIAL_FORMS"] = str(iniciales)
-    datos[f"{PREFIJO}-MIN_NUM_FORMS"] = "0"
-    datos[f"{PREFIJO}-MAX_NUM_FORMS"] = "1000"
-    for i, fila in enumerate(filas):
-        for campo, valor in fila.items():
-            if valor is None or valor is False:
-                continue
-            datos[f"{PREFIJO}-{i}-{campo}"] = "on" if valor is True else str(valor)
-    return datos
+    return cuerpo_formset(caso, PREFIJO, filas, max_num=1000)
 
 
 def datos_caso(cliente_del_caso, **cambios) -> dict:

@@ -1,5 +1,7 @@
 """POST bodies of the client editor, as a browser sends them."""
 
+from tests.formularios import cuerpo_formset
+
 PREFIJO = "contactos"
 
 
@@ -60,21 +62,5 @@ def datos_post(cliente: dict, filas: list[dict], vacias: int = 0) -> dict:
     follow, as the page renders them (their Activo box checked). Booleans are sent as "on"
     when true and left out when false, like a browser does; ``None`` is left out.
     """
-    datos = {}
-    for campo, valor in cliente.items():
-        if valor is None or valor is False:
-            continue
-        datos[campo] = "on" if valor is True else str(valor)
     filas = [*filas, *({"activo": True} for _ in range(vacias))]
-    iniciales = sum(1 for fila in filas if fila.get("id"))
-    assert all(fila.get("id") for fila in filas[:iniciales]), "stored rows go first"
-    datos[f"{PREFIJO}-TOTAL_FORMS"] = str(len(filas))
-    datos[f"{PREFIJO}-INITIAL_FORMS"] = str(iniciales)
-    datos[f"{PREFIJO}-MIN_NUM_FORMS"] = "0"
-    datos[f"{PREFIJO}-MAX_NUM_FORMS"] = "500"
-    for i, fila in enumerate(filas):
-        for campo, valor in fila.items():
-            if valor is None or valor is False:
-                continue
-            datos[f"{PREFIJO}-{i}-{campo}"] = "on" if valor is True else str(valor)
-    return datos
+    return cuerpo_formset(cliente, PREFIJO, filas, max_num=500)
