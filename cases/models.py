@@ -470,6 +470,13 @@ class Caso(models.Model):
         editable=False,
         help_text=_("Asunto, comentario y cliente juntos, para la búsqueda libre."),
     )
+    completado_en = models.DateTimeField(
+        _("completado en"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Cuándo pasó el caso a la etapa Completada; se borra si se reabre."),
+    )
     creado_en = models.DateTimeField(_("creado en"), auto_now_add=True)
     actualizado_en = models.DateTimeField(_("actualizado en"), auto_now=True)
     version = models.PositiveIntegerField(_("versión"), default=1, editable=False)
