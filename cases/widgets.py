@@ -61,6 +61,9 @@ class LupaSelect(forms.Select):
     """
 
     template_name = "includes/lupa_select.html"
+    # Rows already loaded (the edited case's own client and contact): when the chosen value
+    # is one of them, the widget shows it without querying it again.
+    cargados = ()
 
     def __init__(self, tabla: str, etiqueta: str, *, completo=False, depende=None, attrs=None):
         self.tabla = tabla
@@ -74,6 +77,11 @@ class LupaSelect(forms.Select):
         if isinstance(value, TextoBuscado):
             texto, value = value.texto, None
         context = super().get_context(name, value, attrs)
+        final = context["widget"]["attrs"]
+        # A field with errors: BoundField marks the select (aria-invalid, is-invalid). The
+        # container is marked too, because the error message that follows it is its sibling,
+        # not the select's, and Bootstrap shows .invalid-feedback only after an .is-invalid.
+        invalido = final.get("aria-invalid") == "true" or "is-invalid" in final.get("class", "")
         context["widget"]["lupa"] = {
             "url": reverse("buscar", args=[self.tabla]),
             "etiqueta": self.etiqueta,
@@ -81,6 +89,8 @@ class LupaSelect(forms.Select):
             "depende": self.depende or "",
             "buscar": f"{name}_buscar",
             "texto": texto,
+            "invalido": invalido,
+            "describe": final.get("aria-describedby", ""),
         }
         return context
 
@@ -108,7 +118,11 @@ class LupaSelect(forms.Select):
         field = getattr(iterador, "field", None)
         opciones = [("", getattr(field, "empty_label", None) or "---------")]
         if elegidos and field is not None:
-            for obj in iterador.queryset.filter(pk__in=elegidos):
+            conocidos = {str(obj.pk): obj for obj in self.cargados}
+            objetos = [conocidos[pk] for pk in elegidos if pk in conocidos]
+            if len(objetos) < len(elegidos):
+                objetos += iterador.queryset.filter(pk__in=set(elegidos) - set(conocidos))
+            for obj in objetos:
                 opciones.append((field.prepare_value(obj), field.label_from_instance(obj)))
         return [
             (

@@ -1,6 +1,8 @@
 """Template helpers for compact forms (the Actividades rows)."""
 
 from django import forms, template
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -43,3 +45,49 @@ def fila_actividad_vacia(formset):
     from cases.filas import render_fila_vacia
 
     return render_fila_vacia(formset)
+
+
+@register.simple_tag
+def errores_del_resumen(form, formset=None, seccion=""):
+    """The error summary of an editor: one entry per error shown next to a field or row.
+
+    Each entry has the message, the field's label (prefixed by ``seccion`` and the row
+    number for a formset row) and ``id``, the id of the input it belongs to, for a link that
+    takes the user there (empty for the form's hidden fields, which have nowhere to go).
+    The form's entries come in the order of the page (its crispy layout), then the rows';
+    rows marked for deletion are not validated, so they are left out.
+    """
+
+    def entradas_de(f, etiqueta_fila=""):
+        visibles = f.visible_fields()
+        # A row's own errors and those of its hidden fields are shown in its first cell.
+        primero = visibles[0].id_for_label if etiqueta_fila and visibles else ""
+        for nombre, errores in f.errors.items():
+            if nombre == NON_FIELD_ERRORS:
+                if not etiqueta_fila:
+                    continue  # the form's own are listed above the summary's links
+                destino, etiqueta = primero, etiqueta_fila
+            else:
+                campo = f[nombre]
+                destino = primero if campo.is_hidden else campo.id_for_label
+                etiqueta = f"{etiqueta_fila} · {campo.label}" if etiqueta_fila else campo.label
+            for mensaje in errores:
+                yield nombre, {"id": destino, "etiqueta": etiqueta, "mensaje": mensaje}
+
+    del_form = list(entradas_de(form))
+    layout = getattr(getattr(form, "helper", None), "layout", None)
+    if layout is not None:
+        orden = {puntero.name: i for i, puntero in enumerate(layout.get_field_names())}
+        del_form.sort(key=lambda par: orden.get(par[0], len(orden)))
+    entradas = [entrada for _nombre, entrada in del_form]
+    if formset is not None:
+        entradas.extend(
+            {"id": "", "etiqueta": seccion, "mensaje": mensaje}
+            for mensaje in formset.non_form_errors()
+        )
+        for numero, f in enumerate(formset.forms, start=1):
+            if not f.errors or (formset.can_delete and formset._should_delete_form(f)):
+                continue
+            fila = _("%(seccion)s, renglón %(n)d") % {"seccion": seccion, "n": numero}
+            entradas.extend(entrada for _nombre, entrada in entradas_de(f, fila))
+    return {"total": len(entradas), "entradas": entradas}

@@ -150,7 +150,10 @@
     box.setAttribute("role", "combobox");
     box.setAttribute("aria-autocomplete", "list");
     box.setAttribute("aria-expanded", "false");
+    // The box is what the user sees and types in: it carries the field's error state and
+    // its links to the help text and the error message (the select is hidden).
     if (select.getAttribute("aria-describedby")) { box.setAttribute("aria-describedby", select.getAttribute("aria-describedby")); }
+    if (select.getAttribute("aria-invalid") === "true") { box.setAttribute("aria-invalid", "true"); }
     if (select.required) { box.setAttribute("aria-required", "true"); }
     box.placeholder = c.dataset.lupaTitulo ? c.dataset.lupaTitulo + "…" : "";
     // The field's <label for> now names the text box; the select keeps the value.

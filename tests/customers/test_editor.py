@@ -139,7 +139,8 @@ def test_invalid_input_keeps_what_was_typed_and_explains_in_spanish(cliente_coor
     assert "No se guardó nada." in html
     assert "Escriba el código del cliente." in html
     assert "Escriba el nombre del contacto." in html
-    assert html.count("Escriba un correo electrónico válido, p. ej. nombre@empresa.com.") == 2
+    # Next to the client's e-mail and the new row's, and again in the error summary.
+    assert html.count("Escriba un correo electrónico válido, p. ej. nombre@empresa.com.") == 4
     for escrito in ("Nombre nuevo escrito", "no-es-un-correo", "Cargo escrito", "tampoco@"):
         assert f'value="{escrito}"' in html
     assert "Fila nueva" in html
