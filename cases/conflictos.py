@@ -1,10 +1,13 @@
 """Stale edits: what changed under the user's feet, for the conflict panel of the editor."""
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.forms.models import model_to_dict
 from django.utils import formats
 from django.utils.translation import gettext as _
+
+from efactory.numeros import decimal_local
 
 from .models import Actividad, Caso
 from .widgets import es_pk
@@ -39,6 +42,8 @@ def _texto(valor) -> str:
         return valor.strftime("%H:%M")
     if isinstance(valor, bool):
         return _("Sí") if valor else _("No")
+    if isinstance(valor, Decimal):
+        return decimal_local(valor)
     return str(valor)
 
 

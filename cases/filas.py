@@ -5,7 +5,12 @@ with two selects each took seconds. Here each row is one string built with plain
 operations (every value escaped with django.utils.html.escape), and the options of the shared
 ejecutor/artículo selects are rendered once per formset. The markup is the one the page's
 CSS, app.js and lupa.js expect (data-formset-row, data-lupa, …), and every input keeps its
-label, help text and error links.
+label, help text, maximum length and error links.
+
+Ejecutor and Artículo: a <select> cannot wrap its text, and long names ("Carlos Eduardo
+Mendoza Villalobos") do not fit a column of a row that must fit 1366 px. With JavaScript on,
+the chosen name is shown in a box that wraps (``.nombre-elegido``, kept in sync by app.js)
+under the real, transparent select, which still takes clicks, the keyboard and the label.
 """
 
 from django.forms import CheckboxInput, Textarea
@@ -13,6 +18,8 @@ from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+
+from efactory.numeros import decimal_local
 
 CELDAS = [
     # (field, cell class, column label)
@@ -42,6 +49,7 @@ class Contexto:
         self.eliminar_renglon = escape(_("Eliminar renglón"))
         self.lupas = {}
         self.opciones = {}
+        self.nombres = {}
         for nombre, opciones in (
             ("ejecutor", formset.opciones_ejecutor),
             ("articulo", formset.opciones_articulo),
@@ -50,8 +58,9 @@ class Contexto:
             titulo = escape(_(titulo))
             self.lupas[nombre] = (
                 f'<div class="input-group flex-nowrap lupa" data-lupa data-lupa-url='
-                f'"{reverse("buscar", args=[tabla])}" data-lupa-titulo="{titulo}">',
-                f'</select><button type="button" class="btn btn-outline-secondary lupa-boton '
+                f'"{reverse("buscar", args=[tabla])}" data-lupa-titulo="{titulo}">'
+                '<div class="elegido">',
+                f'</select></div><button type="button" class="btn btn-outline-secondary lupa-boton '
                 f'solo-js" data-lupa-abrir aria-label="{titulo}" title="{titulo}"><span '
                 f'class="icono-lupa" aria-hidden="true"></span></button></div>',
             )
@@ -59,6 +68,7 @@ class Contexto:
                 f'<option value="{escape(valor)}">{escape(etiqueta)}</option>'
                 for valor, etiqueta in opciones.choices
             )
+            self.nombres[nombre] = {str(v): escape(e) for v, e in opciones.choices}
 
     def opciones_con(self, nombre, elegido) -> str:
         html = self.opciones[nombre]
@@ -66,6 +76,14 @@ class Contexto:
             return html.replace('<option value="">', '<option value="" selected>', 1)
         valor = escape(getattr(elegido, "pk", elegido))
         return html.replace(f'<option value="{valor}">', f'<option value="{valor}" selected>', 1)
+
+    def nombre_elegido(self, nombre, elegido, invalido: bool) -> str:
+        """The wrapping box that shows the chosen option's name (hidden from screen readers:
+        they read the select itself)."""
+        clave = "" if elegido in (None, "") else str(getattr(elegido, "pk", elegido))
+        texto = self.nombres[nombre].get(clave) or self.nombres[nombre].get("", "")
+        clase = "form-select form-select-sm nombre-elegido" + (" is-invalid" if invalido else "")
+        return f'<span class="{clase}" aria-hidden="true" data-nombre-elegido>{texto}</span>'
 
 
 def _atributos(bound, clase, ctx, valor_html="") -> str:
@@ -80,7 +98,7 @@ def _atributos(bound, clase, ctx, valor_html="") -> str:
     if descritos:
         partes.append(f'aria-describedby="{" ".join(descritos)}"')
     for clave, valor in bound.field.widget.attrs.items():
-        if clave.startswith("data-"):
+        if clave.startswith("data-") or clave == "maxlength":
             partes.append(f'{clave}="{escape(valor)}"')
     return " ".join(partes)
 
@@ -94,7 +112,8 @@ def _control(bound, ctx: Contexto) -> str:
     if bound.name in ctx.lupas:
         antes, despues = ctx.lupas[bound.name]
         return (
-            f"{antes}<select {_atributos(bound, 'form-select form-select-sm', ctx)}>"
+            f"{antes}{ctx.nombre_elegido(bound.name, valor, bool(bound.errors))}"
+            f"<select {_atributos(bound, 'form-select form-select-sm', ctx)}>"
             f"{ctx.opciones_con(bound.name, valor)}{despues}"
         )
     texto = widget.format_value(valor)
@@ -139,7 +158,7 @@ def render_fila(form, ctx: Contexto) -> str:
             f'<td class="{clase}">{extra}<label class="etiqueta-celda" for="{bound.id_for_label}">'
             f"{ctx.etiquetas[nombre]}</label>{_control(bound, ctx)}{_errores(bound)}{despues}</td>"
         )
-    horas = escape(form.instance.horas) if form.instance.pk else ""
+    horas = escape(decimal_local(form.instance.horas)) if form.instance.pk else ""
     celdas.append(f'<td class="c-horas text-end" data-horas>{horas}</td>')
     borrar = form["DELETE"]
     marcado = " checked" if borrar.field.widget.check_test(borrar.value()) else ""
@@ -147,8 +166,9 @@ def render_fila(form, ctx: Contexto) -> str:
         f'<td class="c-eliminar"><div class="sin-js"><input type="checkbox" '
         f'name="{borrar.html_name}" id="{borrar.auto_id}"{marcado}> <label '
         f'for="{borrar.auto_id}">{ctx.eliminar}</label></div><button type="button" '
-        f'class="btn btn-sm btn-outline-danger solo-js" data-formset-remove>'
-        f"{ctx.eliminar_renglon}</button></td>"
+        f'class="btn btn-sm btn-outline-danger solo-js boton-eliminar" data-formset-remove '
+        f'aria-label="{ctx.eliminar_renglon}" title="{ctx.eliminar_renglon}">'
+        '<span class="icono-eliminar" aria-hidden="true"></span></button></td>'
     )
     return f'<tr data-formset-row{nueva} class="{clases}">{"".join(celdas)}</tr>\n'
 

@@ -2,10 +2,13 @@
 
 import datetime
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db import models
 from django.utils import formats
 from django.utils.translation import gettext as _
+
+from efactory.numeros import decimal_local
 
 from .models import Actividad, Caso
 
@@ -55,6 +58,8 @@ def _formatear(modelo, nombre: str, valor, nombres: dict) -> str:
         return formats.date_format(valor, "SHORT_DATE_FORMAT")
     if isinstance(valor, datetime.time):
         return valor.strftime("%H:%M")
+    if isinstance(valor, Decimal):
+        return decimal_local(valor, campo.decimal_places)
     return str(valor)
 
 

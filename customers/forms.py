@@ -6,6 +6,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from efactory.textos import DEMASIADO_LARGO
+
 from .models import Cliente, Contacto
 
 CORREO_INVALIDO = _("Escriba un correo electrónico válido, p. ej. nombre@empresa.com.")
@@ -62,6 +64,8 @@ class ClienteForm(forms.ModelForm):
             "email": {
                 "invalid": _("Escriba un correo electrónico válido, p. ej. nombre@empresa.com.")
             },
+            "telefono": {"max_length": DEMASIADO_LARGO},
+            "direccion": {"max_length": DEMASIADO_LARGO},
             "tipo": {"invalid_choice": _("Elija Persona o Empresa.")},
             "estatus": {"invalid_choice": _("Elija Activo, Inactivo o Suspendido.")},
         }

@@ -4,6 +4,11 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from efactory.busqueda import COLACION
+
+# Longest address accepted (characters).
+MAX_DIRECCION = 500
+
 
 class Estatus(models.TextChoices):
     ACTIVO = "activo", _("Activo")
@@ -19,7 +24,7 @@ class Cliente(models.Model):
     codigo = models.CharField(
         _("código"), max_length=20, unique=True, help_text=_("Código corto y único del cliente.")
     )
-    nombre = models.CharField(_("nombre"), max_length=200, db_index=True)
+    nombre = models.CharField(_("nombre"), max_length=200, db_index=True, db_collation=COLACION)
     tipo = models.CharField(_("tipo"), max_length=10, choices=Tipo.choices, default=Tipo.EMPRESA)
     rif = models.CharField(
         _("RIF"),
@@ -29,7 +34,7 @@ class Cliente(models.Model):
     )
     email = models.EmailField(_("correo electrónico"), blank=True)
     telefono = models.CharField(_("teléfono"), max_length=40, blank=True)
-    direccion = models.TextField(_("dirección"), blank=True)
+    direccion = models.TextField(_("dirección"), blank=True, max_length=MAX_DIRECCION)
     estatus = models.CharField(
         _("estatus"), max_length=10, choices=Estatus.choices, default=Estatus.ACTIVO, db_index=True
     )
@@ -81,7 +86,7 @@ class Contacto(models.Model):
     cliente = models.ForeignKey(
         Cliente, on_delete=models.CASCADE, related_name="contactos", verbose_name=_("cliente")
     )
-    nombre = models.CharField(_("nombre"), max_length=200, db_index=True)
+    nombre = models.CharField(_("nombre"), max_length=200, db_index=True, db_collation=COLACION)
     cargo = models.CharField(_("cargo"), max_length=100, blank=True)
     email = models.EmailField(_("correo electrónico"), blank=True)
     telefono = models.CharField(_("teléfono"), max_length=40, blank=True)

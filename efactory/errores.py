@@ -2,11 +2,27 @@
 
 import sys
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
+from django.http import HttpResponseBadRequest
 from django.template import loader
 from django.views.decorators.csrf import requires_csrf_token
 
 BASE_DE_DATOS_CAIDA = (OperationalError, InterfaceError)
+
+
+@requires_csrf_token
+def solicitud_incorrecta(request, exception):
+    """handler400: Django's page, plus what to do when the form sent was too big.
+
+    A POST over DATA_UPLOAD_MAX_MEMORY_SIZE cannot be read, so no form can be shown again
+    with its errors; the page says so, and that the text is still in the previous page.
+    """
+    contexto = {}
+    if isinstance(exception, RequestDataTooBig):
+        contexto["limite_mb"] = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
+    return HttpResponseBadRequest(loader.get_template("400.html").render(contexto))
 
 
 @requires_csrf_token

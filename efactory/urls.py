@@ -34,4 +34,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "efactory.errores.solicitud_incorrecta"
 handler500 = "efactory.errores.error_servidor"

@@ -20,18 +20,45 @@
     if (status) { status.textContent = text; }
   }
 
+  // The wrapping box that shows a row select's chosen name (see cases/filas.py).
+  function showChosen(select) {
+    var holder = select.closest && select.closest(".elegido");
+    var box = holder && holder.querySelector("[data-nombre-elegido]");
+    if (!box) { return; }
+    var option = select.options[select.selectedIndex];
+    box.textContent = option ? option.text : "";
+  }
+
+  // Widgets with data-default-from take the current value of another field of the page: a new
+  // activity row's Ejecutor and Fact. follow the case's Ejecutor and Facturable. Each field
+  // follows until the user changes that very field in that row (it is then data-tocado), so
+  // ticking Facturable after typing a row's description still ticks the row's Fact.
+  function defaultSource(el) { return document.getElementById(el.dataset.defaultFrom); }
+
+  function sameAsSource(el, source) {
+    if (el.type === "checkbox") { return el.checked === source.checked; }
+    var offered = Array.prototype.some.call(el.options || [], function (o) { return o.value === source.value; });
+    // A value the row does not offer (say, an inactive ejecutor of the case) leaves it empty.
+    return el.value === (offered ? source.value : "");
+  }
+
+  function copyDefault(el, source) {
+    if (el.type === "checkbox") {
+      el.checked = source.checked;
+    } else {
+      el.value = source.value;
+      if (el.value !== source.value) { el.value = ""; }  // not offered in the row: the case's
+      showChosen(el);
+    }
+  }
+
   function applyDefaults(row) {
-    // Widgets with data-default-from copy the current value of another field of the page
-    // (a new activity row takes the case's ejecutor and facturable).
-    row.querySelectorAll("[data-default-from]").forEach(function (el) {
-      var source = document.getElementById(el.dataset.defaultFrom);
-      if (!source) { return; }
-      if (el.type === "checkbox") {
-        el.checked = source.checked;
-      } else if (source.value) {
-        el.value = source.value;
-      }
+    var changed = false;
+    row.querySelectorAll("[data-default-from]:not([data-tocado])").forEach(function (el) {
+      var source = defaultSource(el);
+      if (source && !sameAsSource(el, source)) { copyDefault(el, source); changed = true; }
     });
+    if (changed) { row.dispatchEvent(new CustomEvent("formset:defaults", { bubbles: true })); }
   }
 
   function addRow(container) {
@@ -67,17 +94,31 @@
     container.dispatchEvent(new CustomEvent("formset:removed", { bubbles: true, detail: { row: row } }));
   }
 
-  // New, untouched rows follow the case's ejecutor and facturable while the user edits them
-  // (the rows a new case starts with, too). A row the user typed in keeps its own values.
-  document.addEventListener("input", function (event) {
-    var row = event.target.closest && event.target.closest("[data-fila-nueva]");
-    if (row) { row.setAttribute("data-tocada", ""); }
+  // The user changing a following field of a new row makes it the user's (events only come
+  // from the user or from the lupa acting for the user; copyDefault() fires none).
+  ["input", "change"].forEach(function (type) {
+    document.addEventListener(type, function (event) {
+      var el = event.target;
+      if (el.matches && el.matches("[data-fila-nueva] [data-default-from]")) {
+        el.setAttribute("data-tocado", "");
+      }
+    });
   });
   document.addEventListener("change", function (event) {
-    var id = event.target.id;
-    if (!id) { return; }
-    document.querySelectorAll("[data-fila-nueva]:not([data-tocada])").forEach(function (row) {
-      if (row.querySelector('[data-default-from="' + id + '"]')) { applyDefaults(row); }
+    var el = event.target;
+    if (el.tagName === "SELECT") { showChosen(el); }
+    if (!el.id) { return; }
+    document.querySelectorAll('[data-fila-nueva] [data-default-from="' + el.id + '"]:not([data-tocado])').forEach(function (field) {
+      copyDefault(field, el);
+      field.dispatchEvent(new CustomEvent("formset:defaults", { bubbles: true }));
+    });
+  });
+  // A refused save shows the new rows as they were sent: a value there that differs from
+  // the case's was the user's choice, so it stays.
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-fila-nueva] [data-default-from]").forEach(function (el) {
+      var source = defaultSource(el);
+      if (source && !sameAsSource(el, source)) { el.setAttribute("data-tocado", ""); }
     });
   });
 
@@ -130,7 +171,7 @@
     if (f) { f.textContent = hours(billable); }
   }
 
-  ["input", "change", "formset:added", "formset:removed"].forEach(function (type) {
+  ["input", "change", "formset:added", "formset:removed", "formset:defaults"].forEach(function (type) {
     document.addEventListener(type, function (event) {
       var c = event.target.closest && event.target.closest("[data-formset]");
       if (c && c.querySelector("[data-total-horas]")) { recompute(c); }
@@ -155,33 +196,5 @@
       });
       if (removed.length && c.querySelector("[data-total-horas]")) { recompute(c); }
     });
-  });
-})();
-
-/* Seguimiento de casos: select all on the page, and a live count of the selection. */
-(function () {
-  "use strict";
-  function update() {
-    var boxes = document.querySelectorAll("[data-seleccion]");
-    var checked = document.querySelectorAll("[data-seleccion]:checked").length;
-    var all = document.querySelector("[data-seleccionar-todos]");
-    if (all) {
-      all.checked = boxes.length > 0 && checked === boxes.length;
-      all.indeterminate = checked > 0 && checked < boxes.length;
-    }
-    var label = document.querySelector("[data-seleccionados]");
-    if (label) {
-      label.textContent = checked === 1 ? "1 caso seleccionado" : checked + " casos seleccionados";
-    }
-  }
-  document.addEventListener("change", function (event) {
-    if (event.target.matches("[data-seleccionar-todos]")) {
-      document.querySelectorAll("[data-seleccion]").forEach(function (box) {
-        box.checked = event.target.checked;
-      });
-      update();
-    } else if (event.target.matches("[data-seleccion]")) {
-      update();
-    }
   });
 })();
