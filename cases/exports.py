@@ -1,38 +1,117 @@
-"""Exports of the case list: CSV (UTF-8 with BOM) and XLSX, streamed with flat memory."""
+"""Exports of the case list: CSV (UTF-8 with BOM) and XLSX, streamed with flat memory.
+
+The case columns are those of SPEC "Import" (so export → edit in Excel → import works), plus
+the read-only Días en ejecución, Horas, Horas facturables and Completado. The XLSX also has an
+``Actividades`` sheet with the activities of the exported cases.
+"""
 
 import csv
 import datetime
 import tempfile
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import IntegerField, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from .models import Actividad, Etapa, Prioridad, calcular_dias, minutos_a_horas
+from .models import (
+    NUMERO_DIGITOS,
+    Actividad,
+    Complejidad,
+    Etapa,
+    Origen,
+    Prioridad,
+    calcular_dias,
+    minutos_a_horas,
+)
 
 CHUNK = 2000
 
+# The headers are the file format the import reads back: fixed Spanish names, never
+# translated (an English interface must still export files the import understands).
+COLUMNAS_CASOS = [
+    "Documento",
+    "Asunto",
+    "Prioridad",
+    "Cliente",
+    "Código cliente",
+    "Contacto",
+    "Coord.",
+    "Ejecutor",
+    "Inicio",
+    "Cierre",
+    "Etapa",
+    "Avance (%)",
+    "Artículo",
+    "Clase",
+    "Grupo",
+    "Depto.",
+    "Origen",
+    "Caso interno",
+    "Comentario",
+    "Estimado",
+    "Complejidad",
+    "Nivel",
+    "Facturable",
+    "Revisor",
+    "Comentario de la solución",
+    "Versión",
+    # read-only: the import ignores them
+    "Días en ejecución",
+    "Horas",
+    "Horas facturables",
+    "Completado",
+]
+COLUMNAS_SOLO_LECTURA = ["Días en ejecución", "Horas", "Horas facturables", "Completado"]
+COLUMNAS_ACTIVIDADES = [
+    "Documento",
+    "Fecha",
+    "H/Inicio",
+    "H/Fin",
+    "Actividad",
+    "Ejecutor",
+    "Fact.",
+    "Artículo",
+]
 
-def columnas():
-    return [
-        _("Documento"),
-        _("Asunto"),
-        _("Prioridad"),
-        _("Inicio"),
-        _("Cierre"),
-        _("Días en ejecución"),
-        _("Cliente"),
-        _("Código cliente"),
-        _("Ejecutor"),
-        _("Etapa"),
-        _("Avance (%)"),
-        _("Nivel"),
-        _("Horas"),
-        _("Horas facturables"),
-        _("Comentario"),
-    ]
+# Column widths of the XLSX, in characters, by header.
+ANCHOS = {
+    "Documento": 11,
+    "Asunto": 45,
+    "Cliente": 32,
+    "Código cliente": 14,
+    "Contacto": 24,
+    "Coord.": 24,
+    "Ejecutor": 24,
+    "Inicio": 11,
+    "Cierre": 11,
+    "Etapa": 18,
+    "Artículo": 24,
+    "Clase": 18,
+    "Grupo": 18,
+    "Depto.": 18,
+    "Origen": 15,
+    "Comentario": 60,
+    "Revisor": 24,
+    "Comentario de la solución": 60,
+    "Días en ejecución": 10,
+    "Horas facturables": 11,
+    "Completado": 17,
+    "Fecha": 11,
+    "Actividad": 60,
+}
+ANCHO_POR_DEFECTO = 12
+
+SI, NO = "Sí", "No"
+
+
+def si_no(valor: bool) -> str:
+    return SI if valor else NO
+
+
+def documento(numero) -> str:
+    return str(numero).zfill(NUMERO_DIGITOS)
 
 
 def _minutos(facturable=None):
@@ -44,68 +123,121 @@ def _minutos(facturable=None):
 
 
 def filas(queryset, hoy: datetime.date | None = None):
-    """Yield one list of cell values per case, in the queryset's order, CHUNK rows at a time.
+    """Yield one list of cell values per case (COLUMNAS_CASOS), in the queryset's order.
 
     Related names come from joins and hours from correlated subqueries (one per row, on the
-    activity index), so memory stays flat however many cases are exported.
+    activity index), read CHUNK rows at a time, so memory stays flat however many cases are
+    exported and the number of queries does not depend on it.
     """
     hoy = hoy or timezone.localdate()
     prioridades = dict(Prioridad.choices)
     etapas = dict(Etapa.choices)
+    origenes = dict(Origen.choices)
+    complejidades = dict(Complejidad.choices)
     valores = (
         queryset.annotate(minutos_total=_minutos(), minutos_facturables=_minutos(True))
         .values_list(
             "numero",
             "asunto",
             "prioridad",
+            "cliente__nombre",
+            "cliente__codigo",
+            "contacto__nombre",
+            "coordinador__nombre",
+            "ejecutor__nombre",
             "fecha_inicio",
             "fecha_cierre",
             "etapa",
-            "cliente__nombre",
-            "cliente__codigo",
-            "ejecutor__nombre",
             "avance",
+            "articulo__nombre",
+            "clase__nombre",
+            "grupo__nombre",
+            "departamento__nombre",
+            "origen",
+            "interno",
+            "comentario",
+            "estimado",
+            "complejidad",
             "nivel",
+            "facturable",
+            "revisor__nombre",
+            "comentario_solucion",
+            "version",
             "minutos_total",
             "minutos_facturables",
-            "comentario",
+            "completado_en",
+            named=True,
         )
         .iterator(chunk_size=CHUNK)
     )
-    from .models import NUMERO_DIGITOS
-
-    for (
-        numero,
-        asunto,
-        prioridad,
-        inicio,
-        cierre,
-        etapa,
-        cliente,
-        codigo,
-        ejecutor,
-        avance,
-        nivel,
-        minutos,
-        minutos_fact,
-        comentario,
-    ) in valores:
+    for c in valores:
         yield [
-            str(numero).zfill(NUMERO_DIGITOS),
-            sin_formula(asunto),
-            str(prioridades.get(prioridad, prioridad)),
-            inicio,
-            cierre,
-            calcular_dias(inicio, cierre, etapa, hoy),
-            sin_formula(cliente),
-            sin_formula(codigo),
-            sin_formula(ejecutor or ""),
-            str(etapas.get(etapa, etapa)),
-            avance,
-            nivel,
-            minutos_a_horas(minutos),
-            minutos_a_horas(minutos_fact),
-            sin_formula(comentario),
+            documento(c.numero),
+            sin_formula(c.asunto),
+            str(prioridades.get(c.prioridad, c.prioridad)),
+            sin_formula(c.cliente__nombre),
+            sin_formula(c.cliente__codigo),
+            sin_formula(c.contacto__nombre or ""),
+            sin_formula(c.coordinador__nombre or ""),
+            sin_formula(c.ejecutor__nombre or ""),
+            c.fecha_inicio,
+            c.fecha_cierre,
+            str(etapas.get(c.etapa, c.etapa)),
+            c.avance,
+            sin_formula(c.articulo__nombre or ""),
+            sin_formula(c.clase__nombre or ""),
+            sin_formula(c.grupo__nombre or ""),
+            sin_formula(c.departamento__nombre or ""),
+            str(origenes.get(c.origen, c.origen)),
+            si_no(c.interno),
+            sin_formula(c.comentario),
+            c.estimado,
+            str(complejidades.get(c.complejidad, c.complejidad)),
+            c.nivel,
+            si_no(c.facturable),
+            sin_formula(c.revisor__nombre or ""),
+            sin_formula(c.comentario_solucion),
+            c.version,
+            calcular_dias(c.fecha_inicio, c.fecha_cierre, c.etapa, hoy),
+            minutos_a_horas(c.minutos_total),
+            minutos_a_horas(c.minutos_facturables),
+            timezone.localtime(c.completado_en).replace(tzinfo=None) if c.completado_en else None,
+        ]
+
+
+def filas_actividades(queryset):
+    """Yield one list of cell values per activity (COLUMNAS_ACTIVIDADES) of the cases of
+    ``queryset``: case by case (in the order the cases were created), each case's rows in
+    chronological order, read from the (caso, fecha, hora_inicio) index in one query."""
+    # A sliced queryset (LIMIT) keeps its order, which chooses the rows; otherwise the
+    # subquery needs no ORDER BY.
+    claves = queryset.values("pk") if queryset.query.is_sliced else queryset.order_by().values("pk")
+    valores = (
+        Actividad.objects.filter(caso__in=claves)
+        .order_by("caso_id", "fecha", "hora_inicio", "pk")
+        .values_list(
+            "caso__numero",
+            "fecha",
+            "hora_inicio",
+            "hora_fin",
+            "descripcion",
+            "ejecutor__nombre",
+            "facturable",
+            "articulo__nombre",
+            named=True,
+        )
+        .iterator(chunk_size=CHUNK)
+    )
+    for a in valores:
+        yield [
+            documento(a.caso__numero),
+            a.fecha,
+            a.hora_inicio,
+            a.hora_fin,
+            sin_formula(a.descripcion),
+            sin_formula(a.ejecutor__nombre),
+            si_no(a.facturable),
+            sin_formula(a.articulo__nombre or ""),
         ]
 
 
@@ -123,6 +255,33 @@ def sin_formula(texto: str) -> str:
     return texto
 
 
+# --- CSV -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FormatoCSV:
+    """How numbers and cells are separated: ``formato=csv`` or ``formato=csv-excel``."""
+
+    separador: str
+    decimal: str
+
+    def celda(self, valor):
+        if isinstance(valor, datetime.datetime):
+            return valor.strftime("%d/%m/%Y %H:%M")
+        if isinstance(valor, datetime.date):
+            return valor.strftime("%d/%m/%Y")
+        if isinstance(valor, Decimal | float):
+            return str(valor).replace(".", self.decimal)
+        if valor is None:
+            return ""
+        return valor
+
+
+CSV = FormatoCSV(separador=",", decimal=".")
+# Excel in Spanish splits on ";" and reads "2,50" as a number: it opens this one in columns.
+CSV_EXCEL = FormatoCSV(separador=";", decimal=",")
+
+
 class _Eco:
     """A file-like object whose write() returns what it was given (for csv.writer)."""
 
@@ -130,48 +289,58 @@ class _Eco:
         return value
 
 
-def _celda_csv(valor):
-    if isinstance(valor, datetime.date):
-        return valor.strftime("%d/%m/%Y")
-    if valor is None:
-        return ""
-    return valor
+def csv_de(encabezado, filas, formato: FormatoCSV = CSV):
+    """Generate a CSV text: a BOM (so Excel reads UTF-8), the header, then the rows."""
+    writer = csv.writer(_Eco(), delimiter=formato.separador)
+    yield "\ufeff" + writer.writerow(encabezado)
+    for fila in filas:
+        yield writer.writerow([formato.celda(v) for v in fila])
 
 
-def csv_stream(queryset):
-    """Generate the CSV text: a BOM (so Excel reads UTF-8), the header, then the rows."""
-    writer = csv.writer(_Eco())
-    yield "\ufeff" + writer.writerow(columnas())
-    for fila in filas(queryset):
-        yield writer.writerow([_celda_csv(v) for v in fila])
+def csv_stream(queryset, formato: FormatoCSV = CSV):
+    """The cases of ``queryset`` as CSV text, generated row by row (cases only)."""
+    return csv_de(COLUMNAS_CASOS, filas(queryset), formato)
 
 
-def xlsx_archivo(queryset):
-    """Write the XLSX to a temporary file with openpyxl's write-only mode; return the file.
+# --- XLSX ------------------------------------------------------------------------------------
 
-    Write-only worksheets stream rows to disk as they are appended, so memory stays flat; the
-    caller streams the finished file with FileResponse, which deletes it when closed.
+FORMATOS_XLSX = {
+    datetime.datetime: "DD/MM/YYYY HH:MM",
+    datetime.date: "DD/MM/YYYY",
+    datetime.time: "HH:MM",
+}
+
+
+def _hoja(libro, titulo, encabezado, filas):
+    """Append a write-only sheet: bold frozen header, column widths, autofilter, the rows.
+
+    Widths and the frozen pane must be set before the first row (openpyxl writes them at the
+    top of the sheet); the autofilter range is written at its end, once the rows are known.
     """
-    from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
-    libro = Workbook(write_only=True)
-    hoja = libro.create_sheet(_("Casos"))
+    hoja = libro.create_sheet(titulo)
     hoja.freeze_panes = "A2"
-    encabezado = []
-    for titulo in columnas():
-        celda = WriteOnlyCell(hoja, value=titulo)
-        celda.font = Font(bold=True)
-        encabezado.append(celda)
-    hoja.append(encabezado)
-    for fila in filas(queryset):
+    for i, nombre in enumerate(encabezado, start=1):
+        hoja.column_dimensions[get_column_letter(i)].width = ANCHOS.get(nombre, ANCHO_POR_DEFECTO)
+    negrita = Font(bold=True)
+    celdas = []
+    for nombre in encabezado:
+        celda = WriteOnlyCell(hoja, value=nombre)
+        celda.font = negrita
+        celdas.append(celda)
+    hoja.append(celdas)
+    n = 0
+    for fila in filas:
         celdas = []
         for valor in fila:
-            if isinstance(valor, datetime.date):
+            formato = FORMATOS_XLSX.get(type(valor))
+            if formato:
                 celda = WriteOnlyCell(hoja, value=valor)
-                celda.number_format = "DD/MM/YYYY"
+                celda.number_format = formato
                 celdas.append(celda)
             elif isinstance(valor, Decimal):
                 celdas.append(float(valor))
@@ -182,6 +351,23 @@ def xlsx_archivo(queryset):
             else:
                 celdas.append(valor)
         hoja.append(celdas)
+        n += 1
+    hoja.auto_filter.ref = f"A1:{get_column_letter(len(encabezado))}{n + 1}"
+    return hoja
+
+
+def xlsx_archivo(queryset):
+    """Write the XLSX (sheets ``Casos`` and ``Actividades``) to a temporary file; return it.
+
+    openpyxl's write-only worksheets stream rows to disk as they are appended, so memory
+    stays flat; the caller streams the finished file with FileResponse, which deletes it when
+    closed.
+    """
+    from openpyxl import Workbook
+
+    libro = Workbook(write_only=True)
+    _hoja(libro, "Casos", COLUMNAS_CASOS, filas(queryset))
+    _hoja(libro, "Actividades", COLUMNAS_ACTIVIDADES, filas_actividades(queryset))
     archivo = tempfile.TemporaryFile()
     libro.save(archivo)
     archivo.seek(0)

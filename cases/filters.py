@@ -34,11 +34,17 @@ def con_blanco(choices):
 
 
 class DateRangeInput(django_filters.widgets.DateRangeWidget):
-    """Two HTML date inputs named <campo>_after and <campo>_before."""
+    """Two HTML date inputs named <campo>_after and <campo>_before.
+
+    Each is the editor's DateInput, which shows a dd/mm/aaaa value of the URL as the ISO
+    value a date input needs (otherwise ?fecha_inicio_after=31/12/2026 filters but the box
+    stays empty).
+    """
 
     def __init__(self, attrs=None):
         super().__init__(attrs=attrs)
-        self.widgets = [DateInput(), DateInput()]
+        css = {"class": "form-control form-control-sm"}
+        self.widgets = [DateInput(attrs=css), DateInput(attrs=css)]
 
 
 class SiNoTodos(forms.NullBooleanSelect):
@@ -73,6 +79,37 @@ class SiNoField(forms.NullBooleanField):
 
 class SiNoFilter(django_filters.BooleanFilter):
     field_class = SiNoField
+
+
+class CasillaInput(forms.CheckboxInput):
+    """A checkbox that hands the raw URL value to its field (CheckboxInput takes "maybe"
+    for True)."""
+
+    def value_from_datadict(self, data, files, name):
+        return data.get(name)
+
+
+class CasillaField(forms.Field):
+    """A checkbox kept in the URL: ``true`` ticks it; absent, empty or ``false`` leave it off.
+
+    Anything else is invalid, so the list says the value was ignored.
+    """
+
+    widget = CasillaInput
+    default_error_messages = {"invalid": _("Use true para marcarlo.")}
+
+    def to_python(self, value):
+        if value in (None, "", "false", False):
+            return False
+        if value in ("true", "on", True):
+            return True
+        raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+
+
+class CasillaFilter(django_filters.BooleanFilter):
+    """Filters only when ticked (``?vencidos=true``); ``false`` is the same as absent."""
+
+    field_class = CasillaField
 
 
 def dias_en_ejecucion(hoy=None):
@@ -139,41 +176,55 @@ class CasoFilter(django_filters.FilterSet):
             attrs={"type": "search", "placeholder": _("Documento, asunto, comentario, cliente")}
         ),
     )
-    prioridad = django_filters.ChoiceFilter(label=_("Prioridad"), choices=Prioridad.choices)
+    prioridad = django_filters.ChoiceFilter(
+        label=_("Prioridad"), choices=Prioridad.choices, empty_label=_("Todas")
+    )
     etapa = django_filters.ChoiceFilter(
-        label=_("Etapa"), choices=con_blanco(Etapa.choices), method="filtrar_con_blanco"
+        label=_("Etapa"),
+        choices=con_blanco(Etapa.choices),
+        method="filtrar_con_blanco",
+        empty_label=_("Todas"),
     )
     abiertos = django_filters.BooleanFilter(
         label=_("Solo abiertos"),
         method="filtrar_abiertos",
         widget=forms.CheckboxInput,
     )
+    vencidos = CasillaFilter(label=_("Solo vencidos"), method="filtrar_vencidos")
     cliente = django_filters.ModelChoiceFilter(
         label=_("Cliente"),
         queryset=Cliente.objects.all(),
         widget=LupaSelect("clientes", _("Buscar cliente")),
     )
     coordinador = django_filters.ModelChoiceFilter(
-        label=_("Coord."), queryset=Ejecutor.objects.order_by("nombre")
+        label=_("Coord."), queryset=Ejecutor.objects.order_by("nombre"), empty_label=_("Todos")
     )
     ejecutor = django_filters.ModelChoiceFilter(
-        label=_("Ejecutor"), queryset=Ejecutor.objects.order_by("nombre")
+        label=_("Ejecutor"), queryset=Ejecutor.objects.order_by("nombre"), empty_label=_("Todos")
     )
-    grupo = django_filters.ModelChoiceFilter(label=_("Grupo"), queryset=Grupo.objects.all())
+    grupo = django_filters.ModelChoiceFilter(
+        label=_("Grupo"), queryset=Grupo.objects.all(), empty_label=_("Todos")
+    )
     departamento = django_filters.ModelChoiceFilter(
-        label=_("Depto."), queryset=Departamento.objects.all()
+        label=_("Depto."), queryset=Departamento.objects.all(), empty_label=_("Todos")
     )
     articulo = django_filters.ModelChoiceFilter(
-        label=_("Artículo"), queryset=Articulo.objects.all()
+        label=_("Artículo"), queryset=Articulo.objects.all(), empty_label=_("Todos")
     )
-    clase = django_filters.ModelChoiceFilter(label=_("Clase"), queryset=Clase.objects.all())
+    clase = django_filters.ModelChoiceFilter(
+        label=_("Clase"), queryset=Clase.objects.all(), empty_label=_("Todas")
+    )
     origen = django_filters.ChoiceFilter(
-        label=_("Origen"), choices=con_blanco(Origen.choices), method="filtrar_con_blanco"
+        label=_("Origen"),
+        choices=con_blanco(Origen.choices),
+        method="filtrar_con_blanco",
+        empty_label=_("Todos"),
     )
     complejidad = django_filters.ChoiceFilter(
         label=_("Complejidad"),
         choices=con_blanco(Complejidad.choices),
         method="filtrar_con_blanco",
+        empty_label=_("Todas"),
     )
     fecha_inicio = django_filters.DateFromToRangeFilter(
         label=_("F/Inicio"), widget=DateRangeInput()
@@ -200,6 +251,9 @@ class CasoFilter(django_filters.FilterSet):
     def filtrar_abiertos(self, queryset, name, value):
         return queryset.abiertos() if value else queryset
 
+    def filtrar_vencidos(self, queryset, name, value):
+        return queryset.vencidos() if value else queryset
+
     def filtrar_orden(self, queryset, name, value):
         # Sorting is applied by the view after filtering (see ordenar()); nothing here.
         return queryset
@@ -215,13 +269,14 @@ class CasoFilter(django_filters.FilterSet):
         self.form.is_valid()
         return sorted(self.form.errors)
 
-    def activos(self) -> int:
-        """How many filters (besides ordering) are in effect."""
+    def activos(self, nombres=None) -> int:
+        """How many filters (besides ordering) are in effect, among ``nombres`` if given."""
         self.form.is_valid()
         return sum(
             1
             for name, value in self.form.cleaned_data.items()
             if name != "orden"
+            and (nombres is None or name in nombres)
             and value not in (None, "", False)
             and not (hasattr(value, "start") and value.start is None and value.stop is None)
         )

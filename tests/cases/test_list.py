@@ -3,6 +3,7 @@
 import datetime
 import html
 import re
+from decimal import Decimal
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 
@@ -14,6 +15,7 @@ from django.utils import timezone
 from cases.models import Caso, Complejidad, Etapa, Origen, Prioridad
 from cases.pagination import ConteoAcotadoPaginator
 from tests.factories import (
+    ActividadFactory,
     ArticuloFactory,
     CasoFactory,
     ClaseFactory,
@@ -54,7 +56,8 @@ def aviso_ignorados(response) -> str | None:
 
 
 class _Enlaces(HTMLParser):
-    """Collects the list's column headers (aria-sort, link, label) and the page's links."""
+    """Collects the list's column headers (aria-sort, link, label as a screen reader reads
+    it: without aria-hidden text) and the page's links."""
 
     def __init__(self):
         super().__init__()
@@ -64,9 +67,12 @@ class _Enlaces(HTMLParser):
         self._en_lista = False
         self._th = None
         self._a = None
+        self._oculto = 0  # depth inside an aria-hidden span of a header
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
+        if self._th is not None and tag == "span" and (self._oculto or attrs.get("aria-hidden")):
+            self._oculto += 1
         if tag == "table":
             self._en_lista = "lista-casos" in (attrs.get("class") or "")
         elif tag == "th" and attrs.get("scope") == "col" and self._en_lista:
@@ -77,12 +83,14 @@ class _Enlaces(HTMLParser):
                 self._th["href"] = attrs.get("href")
 
     def handle_data(self, data):
-        if self._th is not None:
+        if self._th is not None and not self._oculto:
             self._th["texto"] += data
         if self._a is not None:
             self._a["texto"] += data
 
     def handle_endtag(self, tag):
+        if tag == "span" and self._oculto:
+            self._oculto -= 1
         if tag == "table":
             self._en_lista = False
         elif tag == "a" and self._a is not None:
@@ -252,7 +260,7 @@ def test_the_filter_form_keeps_what_was_asked(cliente_soporte, mundo):
 
     contenido = response.content.decode()
     assert '<option value="retrasada" selected>' in contenido
-    assert 'name="fecha_inicio_after" id="id_fecha_inicio_0" value="2026-02-01"' in contenido
+    assert '<input type="date" name="fecha_inicio_after" value="2026-02-01"' in contenido
     assert 'value="retrasado"' in contenido
     assert "3 filtros activos" in texto_resultados(response)
 
@@ -397,6 +405,7 @@ def test_column_headers_link_to_their_sort_and_mark_the_current_one(cliente_sopo
     encabezados = {th["texto"]: th for th in enlaces(response).encabezados if th["texto"]}
     assert list(encabezados) == [
         "Documento",
+        "Asunto",
         "Prioridad",
         "Inicio",
         "Días en ejecución",
@@ -404,6 +413,8 @@ def test_column_headers_link_to_their_sort_and_mark_the_current_one(cliente_sopo
         "Ejecutor",
         "Etapa",
         "Avance",
+        "Horas",
+        "Horas facturables",
         "Comentario",
     ]
     # The current column says how it is sorted, and its link reverses the direction.
@@ -412,7 +423,7 @@ def test_column_headers_link_to_their_sort_and_mark_the_current_one(cliente_sopo
         "orden": ["-prioridad"],
         "etapa": ["retrasada"],
     }
-    assert [th["aria_sort"] for t, th in encabezados.items() if t != "Prioridad"] == [None] * 8
+    assert [th["aria_sort"] for t, th in encabezados.items() if t != "Prioridad"] == [None] * 11
     # Every other sortable column links to its own ascending sort, keeping the filters.
     claves = {
         "Documento": "numero",
@@ -425,7 +436,8 @@ def test_column_headers_link_to_their_sort_and_mark_the_current_one(cliente_sopo
     }
     for texto, clave in claves.items():
         assert parametros(encabezados[texto]["href"]) == {"orden": [clave], "etapa": ["retrasada"]}
-    assert encabezados["Comentario"]["href"] is None
+    for texto in ("Asunto", "Horas", "Horas facturables", "Comentario"):
+        assert encabezados[texto]["href"] is None
 
 
 def test_a_descending_column_says_so_and_links_to_ascending(cliente_soporte, para_ordenar):
@@ -697,5 +709,291 @@ def test_the_list_runs_the_same_queries_for_10_and_100_rows(
     # 12-13 the bulk action bar's choices of ejecutor and coord. (active ones)
     # 14 the keys of the page (LIMIT/OFFSET over the sort's index only)
     # 15 the page of cases by those keys, with cliente and ejecutor joined
-    with django_assert_max_num_queries(15):
+    # 16 the total and billable hours of those cases (one SUM over their activities)
+    with django_assert_max_num_queries(16):
         cliente_coordinador.get(URL, {**params, "por_pagina": "100"})
+
+
+# --- Overdue cases (vencidos) --------------------------------------------------------------
+
+
+@pytest.fixture
+def plazos():
+    """Cases around today's deadline: only "vencido" is open and past its F/Cierre."""
+    hoy = timezone.localdate()
+    ayer = hoy - datetime.timedelta(days=1)
+    inicio = hoy - datetime.timedelta(days=30)
+    return {
+        "vencido": CasoFactory(
+            asunto="Vencido ayer", etapa=Etapa.RETRASADA, fecha_inicio=inicio, fecha_cierre=ayer
+        ),
+        "en_blanco_vencido": CasoFactory(
+            asunto="En blanco vencido",
+            etapa=Etapa.EN_BLANCO,
+            fecha_inicio=inicio,
+            fecha_cierre=ayer,
+        ),
+        "completado": CasoFactory(
+            asunto="Completado a tiempo",
+            etapa=Etapa.COMPLETADA,
+            fecha_inicio=inicio,
+            fecha_cierre=ayer,
+        ),
+        "hoy": CasoFactory(
+            asunto="Cierra hoy", etapa=Etapa.EN_PROGRESO, fecha_inicio=inicio, fecha_cierre=hoy
+        ),
+        "sin_cierre": CasoFactory(
+            asunto="Sin cierre", etapa=Etapa.EN_PROGRESO, fecha_inicio=inicio
+        ),
+    }
+
+
+def test_vencidos_shows_the_open_cases_past_their_fecha_cierre(cliente_soporte, plazos):
+    response = cliente_soporte.get(URL, {"vencidos": "true"})
+
+    assert response.status_code == 200
+    assert numeros(response) == de(plazos["en_blanco_vencido"], plazos["vencido"])
+    assert texto_resultados(response) == "2 casos · 1 filtro activo"
+    assert 'name="vencidos" value="true" id="id_vencidos" checked' in response.content.decode()
+
+
+@pytest.mark.parametrize("valor", ["false", ""])
+def test_vencidos_false_or_empty_is_the_same_as_no_filter(cliente_soporte, plazos, valor):
+    response = cliente_soporte.get(URL, {"vencidos": valor})
+
+    assert len(numeros(response)) == 5
+    assert aviso_ignorados(response) is None
+
+
+def test_a_junk_vencidos_value_is_ignored_and_the_page_says_so(cliente_soporte, plazos):
+    response = cliente_soporte.get(URL, {"vencidos": "quizas"})
+
+    assert len(numeros(response)) == 5
+    assert aviso_ignorados(response) == "vencidos"
+
+
+def test_overdue_rows_carry_a_vencido_badge_in_text(cliente_soporte, plazos):
+    response = cliente_soporte.get(URL)
+
+    filas = filas_de(response)
+    marcados = {n for n, fila in filas.items() if any("Vencido" in celda for celda in fila)}
+    assert marcados == {plazos["vencido"].documento, plazos["en_blanco_vencido"].documento}
+    assert f"F/Cierre: {plazos['vencido'].fecha_cierre:%d/%m/%Y}" in response.content.decode()
+
+
+# --- Hours and the other columns -------------------------------------------------------------
+
+
+class _Filas(HTMLParser):
+    """The list's body rows: documento → the text of each cell."""
+
+    def __init__(self):
+        super().__init__()
+        self.filas = {}
+        self._fila = None
+        self._celda = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "tr":
+            self._fila = []
+        elif tag == "td" and self._fila is not None:
+            self._celda = ""
+
+    def handle_data(self, data):
+        if self._celda is not None:
+            self._celda += data
+
+    def handle_endtag(self, tag):
+        if tag == "td" and self._celda is not None:
+            self._fila.append(" ".join(self._celda.split()))
+            self._celda = None
+        elif tag == "tr" and self._fila:
+            documento = next((c for c in self._fila if re.fullmatch(r"\d{8}", c)), None)
+            if documento:
+                self.filas[documento] = self._fila
+            self._fila = None
+
+
+def filas_de(response) -> dict[str, list[str]]:
+    parser = _Filas()
+    parser.feed(response.content.decode())
+    return parser.filas
+
+
+def test_each_row_shows_asunto_whole_and_its_hours_with_decimal_commas(cliente_soporte):
+    asunto = "Migración del servidor de correo de la sede principal a la nube, con respaldo"
+    caso = CasoFactory(asunto=asunto, etapa=Etapa.EN_PROGRESO)
+    ActividadFactory(
+        caso=caso, hora_inicio=datetime.time(9, 0), hora_fin=datetime.time(10, 30), facturable=True
+    )
+    ActividadFactory(
+        caso=caso, hora_inicio=datetime.time(11, 0), hora_fin=datetime.time(12, 0), facturable=False
+    )
+    sin_horas = CasoFactory()
+
+    filas = filas_de(cliente_soporte.get(URL))
+
+    fila = filas[caso.documento]
+    # Documento, Asunto (not cut to 30 characters), …, Horas, Horas facturables, Comentario
+    assert fila[1] == asunto
+    assert fila[-3:-1] == ["2,50", "1,50"]
+    assert filas[sin_horas.documento][-3:-1] == ["0,00", "0,00"]
+
+
+def test_the_hours_are_summed_for_the_cases_of_the_page_only(cliente_soporte, monkeypatch):
+    """One aggregate over the page's ids, not an annotation over the filtered set."""
+    casos = [CasoFactory() for _ in range(12)]
+    for caso in casos:
+        ActividadFactory(caso=caso, hora_inicio=datetime.time(8, 0), hora_fin=datetime.time(8, 45))
+
+    with CaptureQueriesContext(connections["default"]) as consultas:
+        response = cliente_soporte.get(URL, {"por_pagina": "10"})
+
+    assert [c.horas_total for c in response.context["object_list"]] == [Decimal("0.75")] * 10
+    sumas = [q["sql"] for q in consultas.captured_queries if "SUM(" in q["sql"].upper()]
+    assert len(sumas) == 1
+    # … WHERE "caso_id" IN (the ten ids of the page) GROUP BY …
+    ids = re.search(r"\bIN \(([\d, ]+)\)", sumas[0]).group(1)
+    assert {int(pk) for pk in ids.split(",")} == {c.pk for c in response.context["object_list"]}
+
+
+def test_more_activities_add_no_queries(cliente_soporte, django_assert_max_num_queries):
+    casos = [CasoFactory() for _ in range(10)]
+    cliente_soporte.get(URL)
+    with CaptureQueriesContext(connections["default"]) as pocas:
+        cliente_soporte.get(URL)
+    for i, caso in enumerate(casos):
+        for h in range(5):
+            ActividadFactory(
+                caso=caso,
+                hora_inicio=datetime.time(8 + h, 0),
+                hora_fin=datetime.time(8 + h, 30),
+                facturable=bool(i % 2),
+            )
+    with CaptureQueriesContext(connections["default"]) as muchas:
+        response = cliente_soporte.get(URL)
+
+    assert len(pocas.captured_queries) == len(muchas.captured_queries)
+    assert {c.horas_total for c in response.context["object_list"]} == {Decimal("2.50")}
+
+
+# --- The filter form -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("params", "iso"),
+    [
+        ({"fecha_inicio_after": "31/12/2026"}, {"fecha_inicio_after": "2026-12-31"}),
+        ({"fecha_inicio_before": "2026-01-05"}, {"fecha_inicio_before": "2026-01-05"}),
+        ({"fecha_cierre_after": "1/2/2026"}, {"fecha_cierre_after": "2026-02-01"}),
+        ({"fecha_cierre_before": "05/01/26"}, {"fecha_cierre_before": "2026-01-05"}),
+    ],
+)
+def test_a_date_of_the_url_shows_in_its_date_box(cliente_soporte, mundo, params, iso):
+    """HTML date inputs only display ISO values: a dd/mm/aaaa date must not leave them empty."""
+    contenido = cliente_soporte.get(URL, params).content.decode()
+
+    for nombre, valor in iso.items():
+        assert f'<input type="date" name="{nombre}" value="{valor}"' in contenido
+
+
+def mas_filtros_abierto(response) -> bool:
+    etiqueta = re.search(r"<details[^>]*mas-filtros[^>]*>", response.content.decode()).group(0)
+    return " open" in etiqueta
+
+
+@pytest.mark.parametrize(
+    ("params", "abierto"),
+    [
+        ({}, False),
+        ({"q": "x", "etapa": "retrasada", "prioridad": "alta", "abiertos": "true"}, False),
+        ({"vencidos": "true"}, False),
+        ({"grupo": "{G1}"}, True),
+        ({"interno": "true"}, True),
+        ({"fecha_cierre_before": "31/12/2026"}, True),
+        ({"origen": "blanco"}, True),
+    ],
+)
+def test_mas_filtros_starts_open_only_when_one_of_its_filters_is_set(
+    cliente_soporte, mundo, params, abierto
+):
+    query = {k: v.format(G1=mundo["G1"].pk) for k, v in params.items()}
+
+    assert mas_filtros_abierto(cliente_soporte.get(URL, query)) is abierto
+
+
+def test_every_filter_control_has_a_label(cliente_soporte, mundo):
+    contenido = cliente_soporte.get(URL).content.decode()
+
+    ids = re.findall(r"<(?:input|select)(?![^>]*type=\"hidden\")[^>]*\bid=\"([^\"]+)\"", contenido)
+    etiquetados = set(re.findall(r"<label[^>]*\bfor=\"([^\"]+)\"", contenido))
+    sin_etiqueta = [i for i in ids if i not in etiquetados]
+    assert sin_etiqueta == []
+    assert "id_vencidos" in ids
+
+
+def test_the_form_repeats_orden_and_por_pagina_only_when_the_url_has_them(cliente_soporte, mundo):
+    sin = cliente_soporte.get(URL).content.decode()
+    con = cliente_soporte.get(URL, {"orden": "cliente", "por_pagina": "50"}).content.decode()
+
+    assert 'name="orden"' not in sin
+    assert 'name="por_pagina"' not in sin
+    assert '<input type="hidden" name="orden" value="cliente">' in con
+    assert '<input type="hidden" name="por_pagina" value="50">' in con
+
+
+def test_the_export_menu_offers_csv_for_spanish_excel(cliente_coordinador, mundo):
+    response = cliente_coordinador.get(URL, {"etapa": "retrasada"})
+
+    exportar = enlaces(response).enlaces["CSV para Excel en español (;)"]
+    assert parametros(exportar) == {"etapa": ["retrasada"], "formato": ["csv-excel"]}
+
+
+# --- The empty list is valid HTML ------------------------------------------------------------
+
+
+def celdas_por_fila(response) -> tuple[int, int]:
+    """(header cells, columns the empty row spans)."""
+    contenido = response.content.decode()
+    thead = re.search(r"<thead>(.*?)</thead>", contenido, re.S).group(1)
+    colspan = re.search(r'<td colspan="(\d+)"', contenido)
+    return len(re.findall(r"<th\b", thead)), int(colspan.group(1)) if colspan else 0
+
+
+@pytest.mark.parametrize("usuario", ["cliente_soporte", "cliente_coordinador"])
+def test_the_empty_row_spans_exactly_the_columns_of_the_table(usuario, request):
+    """Soporte has no selection column: a colspan past the last column is invalid HTML."""
+    client = request.getfixturevalue(usuario)
+
+    response = client.get(URL, {"q": "nada-que-encontrar"})
+
+    assert "No hay casos con estos filtros." in response.content.decode()
+    columnas, colspan = celdas_por_fila(response)
+    assert colspan == columnas
+    assert columnas == (13 if usuario == "cliente_coordinador" else 12)
+
+
+def test_the_empty_list_passes_the_html_checker_for_both_roles(
+    client, soporte, coordinador, tmp_path
+):
+    from tests.test_html_valid import validar
+
+    documentos = {}
+    for usuario in (soporte, coordinador):
+        client.force_login(usuario)
+        documentos[f"vacia-{usuario.username}"] = client.get(URL).content.decode()
+
+    assert validar(documentos, tmp_path) == []
+
+
+# --- Seguimiento de casos without JavaScript ------------------------------------------------
+
+
+def test_the_seguimiento_bar_is_in_the_page_for_coordinators(cliente_coordinador, mundo):
+    contenido = cliente_coordinador.get(URL).content.decode()
+
+    barra = re.search(r"<form[^>]*id=\"form-seguimiento\"[^>]*>", contenido).group(0)
+    # Rendered visible: only the list's script hides it until a case is ticked.
+    assert "hidden" not in barra
+    assert "data-seguimiento" in barra
+    assert contenido.index('id="form-seguimiento"') > contenido.index("</table>")

@@ -1,14 +1,17 @@
 """Próximos Casos a Ejecutar (/casos/proximos/): open cases per group, in work order."""
 
 import datetime
+import re
+from html.parser import HTMLParser
 
 import pytest
 from django.db import connections
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from cases.models import Etapa, Prioridad
 from customers.models import Estatus
-from tests.factories import CasoFactory, ClienteFactory, EjecutorFactory
+from tests.factories import ActividadFactory, CasoFactory, ClienteFactory, EjecutorFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -20,8 +23,48 @@ def grupos(response) -> list[tuple[str, list[int]]]:
     """The page's groups as (group name, [case numbers in the order shown])."""
     return [
         (grupo.nombre if grupo is not None else None, [caso.numero for caso in casos])
-        for grupo, casos in response.context["grupos"]
+        for grupo, casos, _abiertos in response.context["grupos"]
     ]
+
+
+def conteos(response) -> list[str]:
+    """What each group's header says about its open cases, in the order shown."""
+    return [
+        " ".join(texto.split())
+        for texto in re.findall(
+            r"<span[^>]*data-abiertos[^>]*>(.*?)</span>", response.content.decode()
+        )
+    ]
+
+
+class _Filas(HTMLParser):
+    """The rows of the page's tables as lists of cell texts."""
+
+    def __init__(self):
+        super().__init__()
+        self.filas = []
+        self._celda = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "tr":
+            self.filas.append([])
+        elif tag == "td":
+            self._celda = ""
+
+    def handle_data(self, data):
+        if self._celda is not None:
+            self._celda += data
+
+    def handle_endtag(self, tag):
+        if tag == "td" and self._celda is not None:
+            self.filas[-1].append(" ".join(self._celda.split()))
+            self._celda = None
+
+
+def fila_de(response, caso) -> list[str]:
+    parser = _Filas()
+    parser.feed(response.content.decode())
+    return next(fila for fila in parser.filas if caso.documento in fila)
 
 
 def numeros(*casos) -> list[int]:
@@ -296,11 +339,33 @@ def test_the_page_runs_the_same_queries_for_3_and_30_cases_per_group(
     # 1-4 session, user, user permissions, group permissions
     # 5 the groups of this page (clients or executors with an open case: EXISTS)
     # 6 with agrupar=ejecutor, whether unassigned open cases exist ("Sin ejecutor")
-    # 7 the cases: one query, a window function numbers the cases of each group, with
+    # 7 the open cases of each group of the page (one grouped COUNT)
+    # 8 the cases: one query, a window function numbers the cases of each group, with
     #   cliente and ejecutor joined
-    # 8-9 the filter form's choices of ejecutor and of cliente
-    with django_assert_max_num_queries(9):
+    # 9 the hours of the cases shown (one SUM over their activities, grouped by case)
+    # 10-11 the filter form's choices of ejecutor and of cliente
+    with django_assert_max_num_queries(11):
         cliente_soporte.get(URL, parametros)
+
+
+def test_more_groups_and_activities_add_no_queries(cliente_soporte):
+    """Counts and hours are one query each for the whole page, not one per group or row."""
+    ejecutores = [EjecutorFactory() for _ in range(2)]
+    clientes = [ClienteFactory() for _ in range(2)]
+    _llenar(ejecutores, clientes, 2)
+    cliente_soporte.get(URL)
+
+    with CaptureQueriesContext(connections["default"]) as pocos:
+        cliente_soporte.get(URL)
+    mas = [EjecutorFactory() for _ in range(6)]
+    _llenar(mas, clientes, 4)
+    for caso in CasoFactory._meta.model.objects.all():
+        ActividadFactory(caso=caso)  # each with an ejecutor of its own: no overlaps
+    with CaptureQueriesContext(connections["default"]) as muchos:
+        response = cliente_soporte.get(URL)
+
+    assert len(grupos(response)) == 8
+    assert len(pocos.captured_queries) == len(muchos.captured_queries)
 
 
 def test_groups_come_in_pages_of_25_in_name_order(cliente_soporte, ana):
@@ -336,3 +401,99 @@ def test_a_junk_or_far_page_of_groups_is_not_an_error(cliente_soporte, ana, clie
     response = cliente_soporte.get(URL, {"pagina": pagina})
 
     assert response.status_code == 200
+
+
+# --- What each group and row shows ------------------------------------------------------------
+
+
+def test_each_group_says_how_many_open_cases_it_has_and_how_many_are_shown(
+    cliente_soporte, ana, beto, cliente
+):
+    for _ in range(7):
+        CasoFactory(ejecutor=ana, cliente=cliente, etapa=Etapa.EN_PROGRESO)
+    # Neither completed cases nor cases the filters leave out count.
+    CasoFactory(ejecutor=ana, cliente=cliente, etapa=Etapa.COMPLETADA)
+    CasoFactory(ejecutor=ana, cliente=ClienteFactory(estatus=Estatus.INACTIVO))
+    CasoFactory(ejecutor=beto, cliente=cliente)
+    CasoFactory(ejecutor=beto, cliente=cliente)
+
+    response = cliente_soporte.get(URL)
+
+    assert conteos(response) == ["7 casos abiertos, se muestran 5", "2 casos abiertos"]
+    assert conteos(cliente_soporte.get(URL, {"limite": "1"})) == [
+        "7 casos abiertos, se muestra 1",
+        "2 casos abiertos, se muestra 1",
+    ]
+
+
+def test_the_counts_follow_the_grouping_and_sin_ejecutor(cliente_soporte, ana, cliente):
+    CasoFactory(ejecutor=ana, cliente=cliente)
+    CasoFactory(ejecutor=None, cliente=cliente)
+    CasoFactory(ejecutor=None, cliente=ClienteFactory(nombre="Zeta"))
+
+    assert conteos(cliente_soporte.get(URL)) == ["1 caso abierto", "2 casos abiertos"]
+    assert conteos(cliente_soporte.get(URL, {"agrupar": "cliente"})) == [
+        "2 casos abiertos",
+        "1 caso abierto",
+    ]
+
+
+def test_a_row_shows_dias_en_ejecucion_hours_with_decimal_commas_and_overdue(
+    cliente_soporte, ana, cliente
+):
+    hoy = timezone.localdate()
+    vencido = CasoFactory(
+        ejecutor=ana,
+        cliente=cliente,
+        etapa=Etapa.EN_PROGRESO,
+        fecha_inicio=hoy - datetime.timedelta(days=10),
+        fecha_cierre=hoy - datetime.timedelta(days=1),
+    )
+    ActividadFactory(
+        caso=vencido,
+        fecha=vencido.fecha_inicio,
+        hora_inicio=datetime.time(9, 0),
+        hora_fin=datetime.time(10, 30),
+        facturable=True,
+    )
+    ActividadFactory(
+        caso=vencido,
+        fecha=vencido.fecha_inicio,
+        hora_inicio=datetime.time(11, 0),
+        hora_fin=datetime.time(11, 30),
+        facturable=False,
+    )
+    a_tiempo = CasoFactory(ejecutor=ana, cliente=cliente, fecha_cierre=hoy, fecha_inicio=hoy)
+
+    response = cliente_soporte.get(URL)
+
+    fila = fila_de(response, vencido)
+    assert fila[5:] == ["10", cliente.nombre, "En progreso Vencido", "0%0%", "2,00", "1,50"]
+    assert fila_de(response, a_tiempo)[5:] == [
+        "0",
+        cliente.nombre,
+        "En blanco",
+        "0%0%",
+        "0,00",
+        "0,00",
+    ]
+    encabezados = re.findall(r"<th scope=\"col\"[^>]*>(.*?)</th>", response.content.decode())
+    assert "Días en ejecución" in encabezados
+    assert "Horas" in encabezados
+
+
+def test_the_filter_bar_has_a_label_and_a_bootstrap_control_for_every_field(cliente_soporte):
+    html = cliente_soporte.get(URL).content.decode()
+
+    for campo in (
+        "agrupar",
+        "limite",
+        "ejecutor",
+        "estatus_ejecutor",
+        "cliente",
+        "estatus_cliente",
+    ):
+        assert f'<label class="form-label" for="id_{campo}">' in html
+        control = re.search(rf"<(select|input)[^>]*name=\"{campo}\"[^>]*>", html).group(0)
+        assert "form-select-sm" in control or "form-control-sm" in control, control
+    assert '<option value="" selected>Todos</option>' in html  # ejecutor: any
