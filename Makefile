@@ -3,6 +3,13 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+ifeq ($(strip $(PORT)),)
+override PORT := 8000
+endif
+# One address for what is printed and what is served: `PORT=9000 make run` and
+# `make run PORT=9000` both print and bind 9000.
+HOST := 127.0.0.1
+URL = http://$(HOST):$(PORT)/
 WORKERS ?= 3
 
 .PHONY: run test dev install demo lint format clean bench bench-smoke
@@ -19,12 +26,12 @@ install: $(VENV)/.installed ## Create .venv and install the project with its dev
 	@$(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
 	@chmod 600 $@
 
-run: install .secret_key ## Migrate, load the demo data (once), serve with gunicorn on 127.0.0.1:$(PORT)
+run: install .secret_key ## Migrate, load the demo data (once), serve with gunicorn on $(HOST):$(PORT)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0
-	$(PY) manage.py demo
-	@echo "Sirviendo en http://127.0.0.1:$(PORT)/  (Ctrl+C para detener)"
-	$(VENV)/bin/gunicorn efactory.wsgi:application --bind 127.0.0.1:$(PORT) \
+	$(PY) manage.py demo --url $(URL)
+	@echo "Sirviendo en $(URL)  (Ctrl+C para detener)"
+	$(VENV)/bin/gunicorn efactory.wsgi:application --bind $(HOST):$(PORT) \
 		--workers $(WORKERS) --access-logfile - --forwarded-allow-ips 127.0.0.1
 
 test: install ## Run the whole test suite (SQLite unless DATABASE_URL says otherwise)
@@ -32,8 +39,8 @@ test: install ## Run the whole test suite (SQLite unless DATABASE_URL says other
 
 dev: install .secret_key ## Development server with DEBUG on and autoreload
 	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
-	DJANGO_DEBUG=1 $(PY) manage.py demo
-	DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	DJANGO_DEBUG=1 $(PY) manage.py demo --url $(URL)
+	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
 demo: install .secret_key
 	$(PY) manage.py demo

@@ -2,7 +2,9 @@
 
 ``/buscar/<tabla>/?q=`` answers with the first 20 matches, most relevant first: an exact code,
 then names that start with the text, then names with a word that starts with it, then any
-other match. Inactive and suspended rows are left out unless ``inactivos=1``.
+other match. Inactive and suspended rows are left out unless ``inactivos=1``. ``id=<pk>``
+answers that one row: static/js/caso.js reads a chosen ejecutor's grupo and departamento,
+and whether a chosen client is interno, from the JSON (``formato=json``).
 """
 
 from dataclasses import dataclass, field
@@ -32,6 +34,8 @@ class Tabla:
     codigo: str | None = None
     detalle: list[str] = field(default_factory=list)
     relacionados: list[str] = field(default_factory=list)
+    # More values of each row in the JSON answer: key → attribute.
+    datos: dict[str, str] = field(default_factory=dict)
 
     @property
     def permiso(self) -> str:
@@ -52,6 +56,7 @@ TABLAS = {
         titulo=_("Buscar cliente"),
         codigo="codigo",
         detalle=["rif", "email"],
+        datos={"interno": "interno"},
     ),
     "contactos": Tabla(
         Contacto,
@@ -67,6 +72,7 @@ TABLAS = {
         activo=Q(estatus=Estatus.ACTIVO),
         titulo=_("Buscar ejecutor"),
         detalle=["email"],
+        datos={"grupo": "grupo_id", "departamento": "departamento_id"},
     ),
     "articulos": Tabla(
         Articulo,
@@ -78,9 +84,16 @@ TABLAS = {
 }
 
 
-def buscar(tabla: Tabla, consulta: str, *, inactivos: bool = False, cliente=None) -> QuerySet:
-    """The rows of ``tabla`` matching ``consulta``, most relevant first (at most LIMITE)."""
+def buscar(
+    tabla: Tabla, consulta: str, *, inactivos: bool = False, cliente=None, pk=None
+) -> QuerySet:
+    """The rows of ``tabla`` matching ``consulta``, most relevant first (at most LIMITE).
+
+    With ``pk`` (a primary key as text), only that row, if it matches the rest.
+    """
     qs = tabla.modelo._default_manager.all()
+    if pk is not None:
+        qs = qs.filter(pk=int(pk)) if es_pk(pk) else qs.none()
     if tabla.relacionados:
         qs = qs.select_related(*tabla.relacionados)
     if tabla.modelo is Contacto:
@@ -130,6 +143,7 @@ class BuscarView(View):
                 request.GET.get("q", ""),
                 inactivos=request.GET.get("inactivos") in ("1", "true", "on"),
                 cliente=request.GET.get("cliente"),
+                pk=request.GET.get("id"),
             )
         )
         resultados = [
@@ -146,9 +160,19 @@ class BuscarView(View):
             for obj in filas
         ]
         if request.GET.get("formato") == "json":
+            for resultado, obj in zip(resultados, filas, strict=True):
+                resultado.update(
+                    {clave: getattr(obj, campo) for clave, campo in definicion.datos.items()}
+                )
             return JsonResponse({"resultados": resultados})
         return render(
             request,
             "includes/_lupa_resultados.html",
-            {"resultados": resultados, "tabla": tabla, "q": request.GET.get("q", "")},
+            {
+                "resultados": resultados,
+                "tabla": tabla,
+                "q": request.GET.get("q", ""),
+                # Contacts have no code: no empty Código column.
+                "con_codigo": bool(definicion.codigo),
+            },
         )

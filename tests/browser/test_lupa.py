@@ -79,7 +79,8 @@ def elegir_contacto_con_flechas(page: Page, nombre: str, *, esperados: list[str]
     """Open Buscar contacto, check the listed contacts, go down to ``nombre``, Enter."""
     abrir_lupa(page, "Buscar contacto")
     expect(filas_modal(page)).to_have_count(len(esperados))
-    expect(filas_modal(page).locator("td:nth-child(2)")).to_have_text(esperados)
+    # Contacts have no Código column: the name is the first cell.
+    expect(filas_modal(page).locator("td:nth-child(1)")).to_have_text(esperados)
     for _ in range(esperados.index(nombre) + 1):
         page.keyboard.press("ArrowDown")
     expect(filas_modal(page).nth(esperados.index(nombre))).to_be_focused()
@@ -124,7 +125,7 @@ def test_the_editor_picks_client_contact_and_ejecutor_with_the_lupa(pages, sopor
     expect(contacto).to_have_value("")
     assert valor(page, "contacto") == ""
     abrir_lupa(page, "Buscar contacto")
-    expect(filas_modal(page).locator("td:nth-child(2)")).to_have_text(["María Norte"])
+    expect(filas_modal(page).locator("td:nth-child(1)")).to_have_text(["María Norte"])
     page.keyboard.press("Escape")
     expect(modal(page)).to_be_hidden()
     escribir_y_elegir_con_teclado(page, "Cliente", "ferreteria", "Ferretería Ñandú")

@@ -398,6 +398,7 @@ def test_the_json_format(cliente_soporte, nandu):
                 "detalle": "J-30123456-7 · compras@tiendanandu.com.ve",
                 "activo": True,
                 "estatus": "Activo",
+                "interno": False,
             }
         ]
     }

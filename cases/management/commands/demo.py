@@ -8,6 +8,7 @@ missing ones, in batches with ``bulk_create`` (100,000 cases take a few minutes)
 
 import datetime
 import random
+import re
 import time
 from bisect import bisect
 from decimal import Decimal
@@ -17,6 +18,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -361,6 +363,8 @@ COMPLEJIDADES = [
 ]
 CUBRIR = [("prioridad", PRIORIDADES), ("origen", ORIGENES), ("complejidad", COMPLEJIDADES)]
 DURACIONES = (30, 45, 60, 60, 90, 90, 120, 150, 180, 240)  # minutes of an activity
+CONTRACCION = re.compile(r"\b(de|a) el\b")
+HORA_COMPLETADO = datetime.time(17, 0)  # a completed case was closed at the end of the day
 ULTIMO_MINUTO = 19 * 60  # the working day ends at 19:00
 
 
@@ -398,6 +402,12 @@ def telefono(rng: random.Random, area: str) -> str:
 
 def celular(rng: random.Random) -> str:
     return f"{rng.choice(('0412', '0414', '0416', '0424', '0426'))}-{rng.randint(1000000, 9999999)}"
+
+
+def contraer(texto: str) -> str:
+    """Spanish contractions a template leaves open: "de el sistema" → "del sistema", "a el"
+    → "al" (names like "El Ávila" keep their capital and are left alone)."""
+    return CONTRACCION.sub(lambda m: m.group(1) + "l", texto)
 
 
 def minuto_a_hora(minuto: int) -> datetime.time:
@@ -447,8 +457,16 @@ class Command(BaseCommand):
             default=LOTE_POR_DEFECTO,
             help=f"Casos por lote y por transacción (por omisión {LOTE_POR_DEFECTO}).",
         )
+        parser.add_argument(
+            "--url",
+            default=URL,
+            help=(
+                "Dirección que se muestra al terminar, donde se sirve la aplicación "
+                f"(make run pasa la de su PORT; por omisión {URL})."
+            ),
+        )
 
-    def handle(self, *args, casos, semilla, lote, verbosity, clientes=0, **options):
+    def handle(self, *args, casos, semilla, lote, verbosity, clientes=0, url=URL, **options):
         if casos < 0:
             raise CommandError("--casos no puede ser negativo.")
         if lote < 1:
@@ -476,7 +494,7 @@ class Command(BaseCommand):
             # Seed with the count too, so a top-up does not replay the cases of the first run.
             rng = random.Random(f"{semilla}:{existentes}")
             self.crear_casos(rng, faltan, lote, list(usuarios.values()), catalogos, ejecutores)
-        self.imprimir_accesos()
+        self.imprimir_accesos(url)
 
     # --- Base data ----------------------------------------------------------------------
 
@@ -703,6 +721,8 @@ class Command(BaseCommand):
             "activos": [e for e in ejecutores if e.estatus == Estatus.ACTIVO],
             "coordinadores": [e for e in ejecutores if e.coordina],
             "ejecutores": ejecutores,
+            # (ejecutor id, fecha) -> first free minute: nobody is in two cases at once.
+            "ocupado": self.minutos_ocupados() if Caso.objects.exists() else {},
             **catalogos,
         }
         inicio = time.monotonic()
@@ -788,6 +808,9 @@ class Command(BaseCommand):
             propietario=rng.choice(ctx["usuarios"]),
             revisor=rng.choice(ctx["activos"]) if rng.random() < 0.3 else None,
             comentario_solucion=rng.choice(SOLUCIONES) if etapa == Etapa.COMPLETADA else "",
+            # bulk_create skips the editor's rules (Caso.aplicar_derivados): a completed case
+            # says when, on its closing day.
+            completado_en=self.completado_en(fecha_cierre) if etapa == Etapa.COMPLETADA else None,
         )
         # bulk_create skips save(): fill the free-text search column here.
         caso.busqueda = caso.texto_busqueda(cliente)
@@ -819,6 +842,12 @@ class Command(BaseCommand):
         return inicio, cierre
 
     @staticmethod
+    def completado_en(fecha_cierre: datetime.date) -> datetime.datetime:
+        """The end of the closing day, or now when that is still to come."""
+        momento = timezone.make_aware(datetime.datetime.combine(fecha_cierre, HORA_COMPLETADO))
+        return min(momento, timezone.now())
+
+    @staticmethod
     def avance(rng, etapa):
         if etapa == Etapa.COMPLETADA:
             return 100
@@ -839,14 +868,26 @@ class Command(BaseCommand):
             sistema=rng.choice(SISTEMAS),
             accion=rng.choice(ACCIONES),
         )
-        return texto[:200]
+        return contraer(texto)[:200]
+
+    @staticmethod
+    def minutos_ocupados() -> dict:
+        """Where each ejecutor's day already ends, for cases added to an existing database."""
+        filas = (
+            Actividad.objects.values_list("ejecutor_id", "fecha")
+            .annotate(fin=Max("hora_fin"))
+            .order_by()
+        )
+        return {(ej, fecha): fin.hour * 60 + fin.minute for ej, fecha, fin in filas}
 
     @staticmethod
     def actividades(rng, ctx, caso, ejecutor, articulo, facturable):
         """0–6 activities dated within the case window and never after today.
 
-        Activities on the same day are laid out one after the other, so no two rows of a
-        case overlap at all (in particular, not two rows of the same ejecutor).
+        Each ejecutor's day is filled one activity after the other across all cases
+        (``ctx["ocupado"]``), so no two rows of the same ejecutor overlap, in this case or
+        in another: the database refuses overlaps. A row that no longer fits in its
+        ejecutor's day is left out.
         """
         hasta = min(caso.fecha_cierre or ctx["hoy"], ctx["hoy"])
         if caso.fecha_inicio > hasta or caso.etapa in (Etapa.NO_INICIADA, Etapa.PLANEADA):
@@ -856,19 +897,21 @@ class Command(BaseCommand):
             caso.fecha_inicio + datetime.timedelta(days=rng.randint(0, dias))
             for _ in range(rng.randint(1, 6))
         )
-        libre_desde = {}  # fecha -> first free minute of that day
+        ocupado = ctx["ocupado"]
         filas = []
         for fecha in fechas:
-            if fecha in libre_desde:
-                desde = libre_desde[fecha] + rng.choice((0, 15, 30, 60))
+            otro = rng.random() < 0.2 or ejecutor is None
+            quien = rng.choice(ctx["activos"]) if otro else ejecutor
+            libre = ocupado.get((quien.pk, fecha))
+            if libre is not None:
+                desde = libre + rng.choice((0, 15, 30, 60))
             else:
                 desde = 7 * 60 + 30 + rng.choice((0, 30, 60, 90, 120, 180, 240, 330))
             hasta_minuto = desde + rng.choice(DURACIONES)
             if hasta_minuto > ULTIMO_MINUTO:
-                continue  # the day is full
-            libre_desde[fecha] = hasta_minuto
+                continue  # the ejecutor's day is full
+            ocupado[(quien.pk, fecha)] = hasta_minuto
             hora_inicio, hora_fin = minuto_a_hora(desde), minuto_a_hora(hasta_minuto)
-            otro = rng.random() < 0.2 or ejecutor is None
             filas.append(
                 Actividad(
                     fecha=fecha,
@@ -877,7 +920,7 @@ class Command(BaseCommand):
                     # bulk_create skips save(), which is what normally fills minutos.
                     minutos=minutos_entre(hora_inicio, hora_fin),
                     descripcion=rng.choice(DESCRIPCIONES),
-                    ejecutor=rng.choice(ctx["activos"]) if otro else ejecutor,
+                    ejecutor=quien,
                     facturable=facturable if rng.random() < 0.9 else not facturable,
                     articulo=articulo if rng.random() < 0.8 else rng.choice(ctx["articulos"]),
                 )
@@ -886,13 +929,13 @@ class Command(BaseCommand):
 
     # --- Output -------------------------------------------------------------------------
 
-    def imprimir_accesos(self):
+    def imprimir_accesos(self, url=URL):
         anchura = max(len(u[0]) for u in USUARIOS)
         lineas = [
             "",
             "=" * 64,
             "Datos de demostración listos.",
-            f"Abra {URL} (make run lo sirve con gunicorn; make dev, con runserver).",
+            f"Abra {url} (make run lo sirve con gunicorn; make dev, con runserver).",
             "",
             "Usuarios de demostración (usuario / contraseña):",
         ]
