@@ -1,9 +1,16 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db import IntegrityError, models
 from django.db.models import F
+from django.http import HttpResponseRedirect
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from simple_history.admin import SimpleHistoryAdmin
+
+from efactory.numeros import DecimalInput
 
 from .formsets import BaseActividadFormSet
 from .models import Actividad, Articulo, Caso, Clase, Departamento, Ejecutor, Grupo, Secuencia
+from .services import comprobar_solapes
 
 
 class CatalogoAdmin(admin.ModelAdmin):
@@ -47,8 +54,10 @@ class ActividadInline(admin.TabularInline):
 
 @admin.register(Caso)
 class CasoAdmin(SimpleHistoryAdmin):
+    # Estimado as in the editor: "40,00", typed "2,5" or "2.5".
+    formfield_overrides = {models.DecimalField: {"localize": True, "widget": DecimalInput}}
     list_display = [
-        "numero",
+        "documento",
         "asunto",
         "prioridad",
         "fecha_inicio",
@@ -71,7 +80,14 @@ class CasoAdmin(SimpleHistoryAdmin):
         "departamento",
     ]
     list_select_related = ["cliente", "ejecutor"]
-    readonly_fields = ["numero", "propietario", "creado_en", "actualizado_en", "version"]
+    readonly_fields = [
+        "documento",
+        "completado_en",
+        "propietario",
+        "creado_en",
+        "actualizado_en",
+        "version",
+    ]
     date_hierarchy = "fecha_inicio"
     inlines = [ActividadInline]
     fieldsets = [
@@ -79,14 +95,14 @@ class CasoAdmin(SimpleHistoryAdmin):
             "Generales",
             {
                 "fields": [
-                    "numero",
+                    "documento",
                     "asunto",
                     "prioridad",
                     "cliente",
                     "contacto",
                     "coordinador",
                     ("fecha_inicio", "fecha_cierre"),
-                    ("etapa", "avance"),
+                    ("etapa", "avance", "completado_en"),
                     "ejecutor",
                     "departamento",
                     "grupo",
@@ -115,26 +131,68 @@ class CasoAdmin(SimpleHistoryAdmin):
         ),
     ]
 
+    @admin.display(description=_lazy("Documento"), ordering="numero")
+    def documento(self, obj):
+        return obj.documento
+
+    def get_search_results(self, request, queryset, search_term):
+        """The app's accent-insensitive search (Caso.objects.buscar): "nandu" finds Ñandú."""
+        if not search_term.strip():
+            return queryset, False
+        return queryset.buscar(search_term), False
+
     def save_model(self, request, obj, form, change):
         if not change and obj.propietario_id is None:
             obj.propietario = request.user
         if change:
             # Editors open on this case see their page as stale (conflict detection).
             obj.version += 1
+        obj.aplicar_derivados()
         super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Surface a refusal of the (deferred) overlap constraint inside the admin's
+        # transaction, where changeform_view below turns it into a message.
+        comprobar_solapes()
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except IntegrityError as error:
+            if "actividad_sin_solapes" not in str(error).lower():
+                raise
+            # Another save wrote an overlapping row after this form was validated.
+            self.message_user(
+                request,
+                _(
+                    "No se guardó: otra persona registró al mismo tiempo una actividad del "
+                    "mismo ejecutor que se cruza con una de estas. Revise las horas."
+                ),
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(request.get_full_path())
 
 
 @admin.register(Actividad)
 class ActividadAdmin(SimpleHistoryAdmin):
+    """Activities across cases, to look up and delete; read-only otherwise.
+
+    An activity's rules (inside its case's dates, no overlap with the ejecutor's other rows
+    in this or any other case) need its case's submitted values: activities are added and
+    changed in their case (the Caso page's inline here, or the editor), which apply them.
+    """
+
     list_display = ["caso", "fecha", "hora_inicio", "hora_fin", "ejecutor", "facturable", "minutos"]
     list_filter = ["facturable", "fecha"]
     search_fields = ["descripcion", "caso__numero", "caso__asunto", "ejecutor__nombre"]
-    autocomplete_fields = ["caso", "ejecutor", "articulo"]
     list_select_related = ["caso", "ejecutor"]
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        tocar_caso(obj.caso_id)
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)

@@ -1,6 +1,7 @@
 """Forms of the case editor."""
 
 import datetime
+import uuid
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Fieldset, Layout
@@ -13,6 +14,8 @@ from django.utils.formats import get_format
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Cliente, Contacto, Estatus
+from efactory.numeros import NUMERO_INVALIDO, DecimalInput
+from efactory.textos import DEMASIADO_LARGO
 
 from .models import Actividad, Articulo, Caso, Clase, Departamento, Ejecutor, Grupo
 from .widgets import LupaSelect, es_pk
@@ -64,6 +67,16 @@ def lupas(*campos) -> dict:
     return {campo: todas[campo]() for campo in campos}
 
 
+def etiqueta_contacto(contacto) -> str:
+    """A contact with its client's name, or only its own when both are the same (a person
+    is usually the one contact of their own client: "Ramón Ñáñez", not "Ramón Ñáñez —
+    Ramón Ñáñez")."""
+    cliente = contacto.cliente.nombre
+    if contacto.nombre.strip().casefold() == cliente.strip().casefold():
+        return contacto.nombre
+    return f"{contacto.nombre} — {cliente}"
+
+
 def activos_o_actual(queryset, instance, field_name, activo_q):
     """Active rows of a lookup plus the one the instance already points to.
 
@@ -76,11 +89,24 @@ def activos_o_actual(queryset, instance, field_name, activo_q):
     return queryset.filter(activo_q)
 
 
+def campo_envio():
+    """The page's one-time token (cases.services.guardar_caso): one submission, one save.
+
+    A fresh UUID on every new page; an invalid page posts back the one it was given, and a
+    page shown again by Back gets back the one it submitted (static/js/envio.js). Read by
+    the view (junk counts as missing), never validated here.
+    """
+    return forms.CharField(
+        widget=forms.HiddenInput(attrs={"data-envio": ""}), required=False, initial=uuid.uuid4
+    )
+
+
 class CasoForm(forms.ModelForm):
     """The case itself (Generales and Otros); it has no prefix, so inputs carry field names."""
 
     # The version of the case the page was loaded with (stale edits are refused).
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+    envio = campo_envio()
 
     class Meta:
         model = Caso
@@ -109,6 +135,7 @@ class CasoForm(forms.ModelForm):
             "revisor",
             "comentario_solucion",
         ]
+        localized_fields = ["estimado"]
         widgets = {
             **lupas("cliente", "contacto", "coordinador", "ejecutor", "articulo"),
             "fecha_inicio": DateInput(),
@@ -116,7 +143,8 @@ class CasoForm(forms.ModelForm):
             "comentario": forms.Textarea(attrs={"rows": 3}),
             "comentario_solucion": forms.Textarea(attrs={"rows": 3}),
             "avance": forms.NumberInput(attrs={"min": 0, "max": 100, "step": 1}),
-            "estimado": forms.NumberInput(attrs={"min": 0, "step": "0.25"}),
+            # Typed as "2,5" or "2.5", shown as "40,00" (a number input refuses the comma).
+            "estimado": DecimalInput(),
         }
         error_messages = {
             "asunto": {
@@ -128,6 +156,9 @@ class CasoForm(forms.ModelForm):
             },
             "cliente": {"required": _("Seleccione el cliente del caso.")},
             "fecha_inicio": {"required": _("Indique la fecha de inicio.")},
+            "comentario": {"max_length": DEMASIADO_LARGO},
+            "comentario_solucion": {"max_length": DEMASIADO_LARGO},
+            "estimado": {"invalid": NUMERO_INVALIDO},
         }
 
     def __init__(self, *args, **kwargs):
@@ -143,7 +174,7 @@ class CasoForm(forms.ModelForm):
         # Any contact validates here; Caso.clean() then says clearly when it belongs to
         # another client. The widget only ever renders the chosen one.
         self.fields["contacto"].queryset = Contacto.objects.select_related("cliente")
-        self.fields["contacto"].label_from_instance = lambda c: f"{c.nombre} — {c.cliente.nombre}"
+        self.fields["contacto"].label_from_instance = etiqueta_contacto
         for name, model in (
             ("articulo", Articulo),
             ("clase", Clase),
@@ -173,11 +204,20 @@ class CasoForm(forms.ModelForm):
             self.fields[name].error_messages["invalid_choice"] = NO_ENCONTRADO
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
+        # What the case points to as loaded, before a submission changes the instance: each
+        # of these lookups keeps offering its own value (see usar_opciones).
+        self.actuales = {name: getattr(instance, f"{name}_id") for name in self.CATALOGOS}
+        # The chosen client and contact come loaded with the case (the editor's
+        # select_related): their lupas show them without querying them again.
+        for name in ("cliente", "contacto"):
+            if Caso._meta.get_field(name).is_cached(instance) and getattr(instance, name):
+                self.fields[name].widget.cargados = [getattr(instance, name)]
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
         self.helper.layout = Layout(
             "version",
+            "envio",
             Fieldset(
                 _("Generales"),
                 Div(
@@ -220,6 +260,37 @@ class CasoForm(forms.ModelForm):
 
     def clean_asunto(self):
         return self.cleaned_data["asunto"].strip()
+
+    # Lookups whose choices the editor renders from the Actividades formset's rows.
+    CATALOGOS = {
+        "coordinador": Ejecutor,
+        "ejecutor": Ejecutor,
+        "revisor": Ejecutor,
+        "articulo": Articulo,
+    }
+
+    def ids_de_catalogo(self, modelo) -> set:
+        """The ids of ``modelo`` (Ejecutor, Articulo) the case points to, as loaded."""
+        return {self.actuales[name] for name, m in self.CATALOGOS.items() if m is modelo} - {None}
+
+    def usar_opciones(self, ejecutores, articulos):
+        """Render the ejecutor and articulo lookups from rows already loaded.
+
+        ``ejecutores`` and ``articulos`` hold every active row plus those this case points
+        to (the Actividades formset loads them for its rows in the same query): each field
+        shows the ones its queryset would (the active ones and its own value) without a
+        query of its own. Submitted values are still validated against the querysets.
+        """
+        cargados = {Ejecutor: ejecutores, Articulo: articulos}
+        for name, modelo in self.CATALOGOS.items():
+            field, actual = self.fields[name], self.actuales[name]
+            vacio = [] if field.empty_label is None else [("", field.empty_label)]
+            field.widget.choices = vacio + [
+                (field.prepare_value(o), field.label_from_instance(o))
+                for o in cargados[modelo]
+                if o.pk == actual
+                or (o.activo if modelo is Articulo else o.estatus == Estatus.ACTIVO)
+            ]
 
     def _get_validation_exclusions(self):
         # The form's ModelChoiceFields already fetched each chosen row from their querysets;
@@ -321,7 +392,7 @@ class ActividadForm(forms.ModelForm):
             "fecha": {"required": _("Indique la fecha."), "invalid": _("Fecha no válida.")},
             "hora_inicio": {"required": _("Indique la hora."), "invalid": _("Hora no válida.")},
             "hora_fin": {"required": _("Indique la hora."), "invalid": _("Hora no válida.")},
-            "descripcion": {"required": _("Describa la actividad.")},
+            "descripcion": {"required": _("Describa la actividad."), "max_length": DEMASIADO_LARGO},
         }
 
     # Fields a new row gets from the case; alone they do not make a row worth saving.
@@ -526,6 +597,8 @@ class CasoRapidoForm(forms.ModelForm):
         }
         error_messages = CasoForm.Meta.error_messages
 
+    envio = campo_envio()
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         activo = Q(estatus=Estatus.ACTIVO)
@@ -551,6 +624,7 @@ class CasoRapidoForm(forms.ModelForm):
         self.helper.form_tag = False
         self.helper.disable_csrf = True
         self.helper.layout = Layout(
+            "envio",
             Div(
                 Div("asunto", css_class="col-12"),
                 Div("fecha", css_class="col-sm-4"),
@@ -562,7 +636,7 @@ class CasoRapidoForm(forms.ModelForm):
                 Div("etapa", css_class="col-md-6"),
                 Div("comentario", css_class="col-12"),
                 css_class="row g-3",
-            )
+            ),
         )
 
     def clean(self):

@@ -13,7 +13,7 @@ from customers.models import Estatus
 from efactory.formsets import BaseFilasFormSet
 
 from .forms import ActividadForm, CompartidaModelChoiceField, OpcionesCompartidas
-from .models import Actividad, Articulo, Caso, Ejecutor, fecha_corta
+from .models import NUMERO_DIGITOS, Actividad, Articulo, Caso, Ejecutor, fecha_corta
 
 MAX_ACTIVIDADES = 2000
 DEL_CASO = object()  # sentinel: "use the value of the case instance"
@@ -36,13 +36,15 @@ class BaseActividadFormSet(BaseFilasFormSet):
         fecha_inicio=DEL_CASO,
         fecha_cierre=DEL_CASO,
         ejecutor_caso=DEL_CASO,
+        ejecutores_del_caso=(),
+        articulos_del_caso=(),
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
         self._fecha_inicio = fecha_inicio
         self._fecha_cierre = fecha_cierre
         self._ejecutor_caso = ejecutor_caso
-        self._compartir_opciones()
+        self._compartir_opciones(set(ejecutores_del_caso), set(articulos_del_caso))
 
     # Without explicit values (the Django admin's inline), read them from the case the formset
     # is built on when validating: the admin fills that instance with the submitted data
@@ -65,18 +67,36 @@ class BaseActividadFormSet(BaseFilasFormSet):
             self._queryset = super().get_queryset().select_related("ejecutor", "articulo")
         return self._queryset
 
-    def _compartir_opciones(self):
-        """Evaluate the ejecutor and articulo choices once for every row."""
+    def _compartir_opciones(self, ejecutores_del_caso, articulos_del_caso):
+        """Evaluate the ejecutor and articulo choices once for every row.
+
+        ``ejecutores_del_caso`` and ``articulos_del_caso`` are ids the case form shows
+        (its coordinador, ejecutor, revisor, articulo): loaded in the same query, kept in
+        ``self.ejecutores`` and ``self.articulos`` for it (CasoForm.usar_opciones), but
+        offered to the rows only when active.
+        """
         # Rows already saved may point to an executor or article deactivated since: keep
         # those too. Their ids come from the rows this formset loads anyway (no join over
         # every activity of the database).
         filas = self.get_queryset() if self.instance.pk else []
         usados_ej = {fila.ejecutor_id for fila in filas}
         usados_art = {fila.articulo_id for fila in filas} - {None}
-        ejecutores = Ejecutor.objects.filter(Q(estatus=Estatus.ACTIVO) | Q(pk__in=usados_ej))
-        articulos = Articulo.objects.filter(Q(activo=True) | Q(pk__in=usados_art))
-        self.opciones_ejecutor = OpcionesCompartidas(ejecutores.order_by("nombre"))
-        self.opciones_articulo = OpcionesCompartidas(articulos.order_by("nombre"))
+        self.ejecutores = list(
+            Ejecutor.objects.filter(
+                Q(estatus=Estatus.ACTIVO) | Q(pk__in=usados_ej | ejecutores_del_caso)
+            ).order_by("nombre")
+        )
+        self.articulos = list(
+            Articulo.objects.filter(
+                Q(activo=True) | Q(pk__in=usados_art | articulos_del_caso)
+            ).order_by("nombre")
+        )
+        self.opciones_ejecutor = OpcionesCompartidas(
+            e for e in self.ejecutores if e.estatus == Estatus.ACTIVO or e.pk in usados_ej
+        )
+        self.opciones_articulo = OpcionesCompartidas(
+            a for a in self.articulos if a.activo or a.pk in usados_art
+        )
         for form in [*self.forms, self.empty_form]:
             self._preparar(form)
 
@@ -123,6 +143,7 @@ class BaseActividadFormSet(BaseFilasFormSet):
             self._asignar_ejecutor(form)
             self._validar_ventana(form)
         self._validar_solapes(filas)
+        self._validar_otros_casos(filas)
 
     def _asignar_ejecutor(self, form):
         if form.cleaned_data.get("ejecutor") or "ejecutor" in form.errors:
@@ -196,6 +217,55 @@ class BaseActividadFormSet(BaseFilasFormSet):
                     )
                 if fin_anterior is None or fin > fin_anterior:
                     inicio_anterior, fin_anterior = inicio, fin
+
+    def _validar_otros_casos(self, filas):
+        """An ejecutor cannot be in two places at once: no overlap with rows of other cases.
+
+        One query reads the other cases' rows of the executors and days being saved (index
+        actividad_ejecutor_fecha_idx); the database refuses what slips past it in a race
+        (constraint or triggers actividad_sin_solapes, see migration 0009).
+        """
+        candidatas = [
+            form
+            for form in filas
+            if not form.errors
+            and all(
+                form.cleaned_data.get(k) for k in ("fecha", "hora_inicio", "hora_fin", "ejecutor")
+            )
+            and form.cleaned_data["hora_inicio"] < form.cleaned_data["hora_fin"]
+        ]
+        if not candidatas:
+            return
+        ejecutores = {form.cleaned_data["ejecutor"].pk for form in candidatas}
+        fechas = {form.cleaned_data["fecha"] for form in candidatas}
+        otras = Actividad.objects.filter(ejecutor_id__in=ejecutores, fecha__in=fechas)
+        if self.instance.pk:
+            otras = otras.exclude(caso_id=self.instance.pk)
+        por_dia = defaultdict(list)
+        for fila in otras.values_list(
+            "ejecutor_id", "fecha", "hora_inicio", "hora_fin", "caso__numero"
+        ).order_by("hora_inicio"):
+            por_dia[(fila[0], fila[1])].append(fila[2:])
+        for form in candidatas:
+            data = form.cleaned_data
+            for inicio, fin, numero in por_dia.get((data["ejecutor"].pk, data["fecha"]), ()):
+                if inicio < data["hora_fin"] and data["hora_inicio"] < fin:
+                    form.add_error("hora_inicio", mensaje_cruce(data, inicio, fin, numero))
+                    break
+
+
+def mensaje_cruce(data, inicio, fin, numero) -> str:
+    """The error of a row whose ejecutor is busy in another case at that time."""
+    return _(
+        "%(ejecutor)s ya tiene una actividad el %(fecha)s de %(inicio)s a %(fin)s en el "
+        "caso %(documento)s: una persona no puede estar en dos lugares a la vez."
+    ) % {
+        "ejecutor": data["ejecutor"].nombre,
+        "fecha": fecha_corta(data["fecha"]),
+        "inicio": inicio.strftime("%H:%M"),
+        "fin": fin.strftime("%H:%M"),
+        "documento": str(numero).zfill(NUMERO_DIGITOS),
+    }
 
 
 def actividad_formset_class(extra: int = 1):

@@ -19,16 +19,22 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from customers.models import Estatus
-from efactory.busqueda import Normalizado, terminos
+from efactory.busqueda import COLACION, Normalizado, terminos
 
 NUMERO_DIGITOS = 8
+# The choices aplicar_derivados() follows (by attname), and "not loaded" for them.
+ELEGIDOS = ("cliente_id", "ejecutor_id")
+DESCONOCIDO = object()
+# Longest texts accepted (characters): a case's comments, an activity's description.
+MAX_COMENTARIO = 10_000
+MAX_DESCRIPCION = 2_000
 
 
 class Catalogo(models.Model):
     """A lookup table row: a unique code, a name and an active flag."""
 
     codigo = models.CharField(_("código"), max_length=20, unique=True)
-    nombre = models.CharField(_("nombre"), max_length=120, db_index=True)
+    nombre = models.CharField(_("nombre"), max_length=120, db_index=True, db_collation=COLACION)
     activo = models.BooleanField(_("activo"), default=True)
 
     class Meta:
@@ -72,7 +78,7 @@ class Ejecutor(models.Model):
         related_name="ejecutor",
         verbose_name=_("usuario"),
     )
-    nombre = models.CharField(_("nombre"), max_length=150, db_index=True)
+    nombre = models.CharField(_("nombre"), max_length=150, db_index=True, db_collation=COLACION)
     email = models.EmailField(_("correo electrónico"), blank=True)
     departamento = models.ForeignKey(
         Departamento,
@@ -195,6 +201,10 @@ class CasoQuerySet(models.QuerySet):
     def abiertos(self):
         """Cases that still need work: every etapa but completada."""
         return self.exclude(etapa=Etapa.COMPLETADA)
+
+    def vencidos(self, hoy: datetime.date | None = None):
+        """Overdue cases: still open and their F/Cierre is before today."""
+        return self.abiertos().filter(fecha_cierre__lt=hoy or timezone.localdate())
 
     def buscar(self, consulta: str):
         """Free text over numero, asunto, comentario and the client's nombre and codigo.
@@ -406,7 +416,10 @@ class Caso(models.Model):
         help_text=_("Vía por la que se recibió el requerimiento."),
     )
     comentario = models.TextField(
-        _("comentario"), blank=True, help_text=_("Observaciones generales referentes al caso.")
+        _("comentario"),
+        blank=True,
+        max_length=MAX_COMENTARIO,
+        help_text=_("Observaciones generales referentes al caso."),
     )
     # --- Otros ---
     estimado = models.DecimalField(
@@ -461,6 +474,7 @@ class Caso(models.Model):
     comentario_solucion = models.TextField(
         _("comentario de la solución"),
         blank=True,
+        max_length=MAX_COMENTARIO,
         help_text=_("Comentario asociado a la solución del caso."),
     )
     busqueda = models.TextField(
@@ -544,9 +558,66 @@ class Caso(models.Model):
             if update_fields is not None:
                 kwargs["update_fields"] = {*update_fields, "busqueda"}
         super().save(*args, **kwargs)
+        self._recordar_elegidos()
 
     def get_absolute_url(self):
         return reverse("cases:caso_detail", args=[self.pk])
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        caso = super().from_db(db, field_names, values)
+        caso._recordar_elegidos()
+        return caso
+
+    def _recordar_elegidos(self):
+        """Remember the cliente and ejecutor as stored: aplicar_derivados() acts on a change."""
+        self._elegidos = {a: self.__dict__[a] for a in ELEGIDOS if a in self.__dict__}
+
+    def _eligio(self, attname: str) -> bool:
+        """Whether this write chooses ``attname`` (a new case, or another value than stored)."""
+        if self._state.adding:
+            return True
+        guardado = getattr(self, "_elegidos", {}).get(attname, DESCONOCIDO)
+        return guardado != getattr(self, attname)
+
+    def aplicar_derivados(self, ahora: datetime.datetime | None = None) -> set[str]:
+        """Set the fields that follow from others; return the names of those it changed.
+
+        The one place of these rules: every write path (the editor, quick add, the bulk
+        follow-up, the Django admin) calls it just before saving.
+
+        * Etapa ``completada``: avance becomes 100 and ``completado_en`` records the moment
+          (``ahora``, by default now) unless it is already set. Any other etapa clears
+          ``completado_en``: the case was reopened.
+        * An ejecutor chosen in this write (on a new case, or another one than stored) fills
+          an empty Grupo and Depto. from that ejecutor.
+        * A cliente chosen in this write that is ``interno`` ticks Caso interno.
+
+        Only a *chosen* ejecutor or cliente fills anything, so a later deliberate edit
+        (clearing Grupo, unticking Caso interno) is kept as long as they stay the same.
+        """
+        cambiados = set()
+        if self.etapa == Etapa.COMPLETADA:
+            if self.avance != 100:
+                self.avance = 100
+                cambiados.add("avance")
+            if self.completado_en is None:
+                self.completado_en = ahora or timezone.now()
+                cambiados.add("completado_en")
+        elif self.completado_en is not None:
+            self.completado_en = None
+            cambiados.add("completado_en")
+        if self.ejecutor_id and self._eligio("ejecutor_id"):
+            for campo in ("grupo", "departamento"):
+                valor = getattr(self.ejecutor, f"{campo}_id")
+                if getattr(self, f"{campo}_id") is None and valor is not None:
+                    setattr(self, f"{campo}_id", valor)
+                    cambiados.add(campo)
+        if self.cliente_id and not self.interno and self._eligio("cliente_id"):
+            if self.cliente.interno:
+                self.interno = True
+                cambiados.add("interno")
+        return cambiados
 
     def validate_constraints(self, exclude=None):
         """Skip the per-constraint database round trips of full_clean().
@@ -585,6 +656,17 @@ class Caso(models.Model):
     @property
     def dias(self) -> int:
         return self.dias_en_ejecucion()
+
+    def esta_vencido(self, hoy: datetime.date | None = None) -> bool:
+        """Open and past its F/Cierre (the rule of :meth:`CasoQuerySet.vencidos`)."""
+        hoy = hoy or timezone.localdate()
+        return (
+            self.etapa != Etapa.COMPLETADA and bool(self.fecha_cierre) and self.fecha_cierre < hoy
+        )
+
+    @property
+    def vencido(self) -> bool:
+        return self.esta_vencido()
 
     def totales(self) -> dict:
         """Total and billable hours of the activities (uses prefetched rows when present)."""
@@ -648,7 +730,9 @@ class Actividad(models.Model):
     hora_inicio = models.TimeField(_("H/Inicio"), help_text=_("Hora de inicio de la actividad."))
     hora_fin = models.TimeField(_("H/Fin"), help_text=_("Hora de culminación de la actividad."))
     descripcion = models.TextField(
-        _("actividad"), help_text=_("Descripción específica de la actividad desarrollada.")
+        _("actividad"),
+        max_length=MAX_DESCRIPCION,
+        help_text=_("Descripción específica de la actividad desarrollada."),
     )
     ejecutor = models.ForeignKey(
         Ejecutor,
@@ -684,6 +768,8 @@ class Actividad(models.Model):
         indexes = [
             models.Index(fields=["caso", "fecha", "hora_inicio"], name="actividad_caso_fecha_idx"),
             models.Index(fields=["fecha"], name="actividad_fecha_idx"),
+            # An ejecutor's day across cases: the overlap rule reads it on every save.
+            models.Index(fields=["ejecutor", "fecha"], name="actividad_ejecutor_fecha_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -717,3 +803,31 @@ class Actividad(models.Model):
     def calcular_minutos(self):
         if self.hora_inicio and self.hora_fin:
             self.minutos = max(minutos_entre(self.hora_inicio, self.hora_fin), 0)
+
+
+class EnvioFormulario(models.Model):
+    """A one-time token of an editor or quick-add page: one submission, one save.
+
+    The page carries a fresh token; the save that uses it inserts this row first, in the
+    same transaction as the case. A second submission of the same page (a double click, a
+    resubmit after Back, a retry on a slow network) finds the token taken, by the unique
+    index even when both arrive at once, and is sent to the case the first one saved.
+    """
+
+    token = models.UUIDField(_("token"), unique=True)
+    caso = models.ForeignKey(
+        Caso,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("caso"),
+    )
+    creado_en = models.DateTimeField(_("creado en"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("envío de formulario")
+        verbose_name_plural = _("envíos de formulario")
+
+    def __str__(self):
+        return str(self.token)

@@ -1,16 +1,89 @@
 """Writes that touch several models."""
 
-from django.db import transaction
+import uuid
+from contextlib import contextmanager
+
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
 from .conflictos import ConflictoDeVersion
-from .models import Caso
+from .models import Caso, EnvioFormulario
 
 
-def guardar_caso(*, form, formset, usuario, version: int | None = None) -> Caso:
+class EnvioRepetido(Exception):
+    """The page's one-time token was already used: this submission was saved before."""
+
+    def __init__(self, caso_id: int | None):
+        super().__init__(caso_id)
+        self.caso_id = caso_id
+
+
+class ActividadSolapada(Exception):
+    """The database refused a row that overlaps another of the same ejecutor (a race the
+    form's check could not see: both saves validated before either was written)."""
+
+
+def token_envio(valor) -> uuid.UUID | None:
+    """The one-time token a page posted, or None when missing or junk (then no dedupe)."""
+    try:
+        return uuid.UUID(str(valor))
+    except (TypeError, ValueError, AttributeError):
+        return None
+
+
+def caso_de_envio(token: uuid.UUID | None) -> int | None:
+    """The id of the case a token already saved, or None when it is unused."""
+    if token is None:
+        return None
+    return (
+        EnvioFormulario.objects.filter(token=token, caso__isnull=False)
+        .values_list("caso_id", flat=True)
+        .first()
+    )
+
+
+def comprobar_solapes() -> None:
+    """Check the deferred overlap constraint now (PostgreSQL), inside the transaction.
+
+    It is deferred so that a save may swap two rows of one case; checked here, a refusal
+    raises IntegrityError where the caller can still answer, not at COMMIT.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS actividad_sin_solapes IMMEDIATE")
+
+
+@contextmanager
+def _escritura(envio: uuid.UUID | None):
+    """One transaction for a save; database refusals become domain errors.
+
+    The deferred overlap constraint is checked before the block ends (comprobar_solapes).
+    """
+    try:
+        with transaction.atomic():
+            yield
+            comprobar_solapes()
+    except IntegrityError as error:
+        texto = str(error).lower()
+        if "actividad_sin_solapes" in texto:
+            raise ActividadSolapada from error
+        if envio is not None and "envioformulario" in texto:
+            raise EnvioRepetido(caso_de_envio(envio)) from error
+        raise
+
+
+def _tomar_envio(envio: uuid.UUID | None, caso_id: int) -> None:
+    """Record the token as used by ``caso_id`` (its unique index refuses a second use)."""
+    if envio is not None:
+        EnvioFormulario.objects.create(token=envio, caso_id=caso_id)
+
+
+def guardar_caso(
+    *, form, formset, usuario, version: int | None = None, envio: uuid.UUID | None = None
+) -> Caso:
     """Save a valid case form and its Actividades formset in one transaction.
 
     Both must already be valid. A new case gets ``usuario`` as propietario and its document
@@ -21,22 +94,56 @@ def guardar_caso(*, form, formset, usuario, version: int | None = None) -> Caso:
     ``UPDATE … SET version = version + 1 WHERE id = … AND version = …``, which takes the
     row lock, so it holds across processes. Otherwise nothing is written and
     ConflictoDeVersion is raised.
+
+    ``envio`` is the page's one-time token: a second save with it raises EnvioRepetido
+    (for an edit it is taken before the version check, so a double click is not a
+    conflict with oneself). A row that overlaps a row written meanwhile by another save
+    raises ActividadSolapada. On any error the form's instances are left unsaved.
     """
-    with transaction.atomic():
-        caso = form.save(commit=False)
-        if caso.pk is None:
-            caso.propietario = usuario
-        else:
-            tomados = Caso.objects.filter(pk=caso.pk, version=version).update(
-                version=F("version") + 1
-            )
-            if not tomados:
-                raise ConflictoDeVersion
-            caso.version = version + 1
-        caso.save()
-        form.save_m2m()
-        formset.instance = caso
-        formset.save()
+    caso = form.instance
+    nuevo = caso.pk is None
+    try:
+        with _escritura(envio):
+            caso = form.save(commit=False)
+            caso.aplicar_derivados()
+            if nuevo:
+                caso.propietario = usuario
+            else:
+                _tomar_envio(envio, caso.pk)
+                tomados = Caso.objects.filter(pk=caso.pk, version=version).update(
+                    version=F("version") + 1
+                )
+                if not tomados:
+                    raise ConflictoDeVersion
+                caso.version = version + 1
+            caso.save()
+            if nuevo:
+                _tomar_envio(envio, caso.pk)
+            form.save_m2m()
+            formset.instance = caso
+            formset.save()
+    except Exception:
+        if nuevo:
+            # The rolled-back INSERT left an id and a number on the instance.
+            caso.pk = caso.numero = None
+            caso._state.adding = True
+        raise
+    return caso
+
+
+def crear_caso_rapido(*, form, usuario, envio: uuid.UUID | None = None) -> Caso:
+    """Save the quick-add form as a new case, once per page (see guardar_caso)."""
+    caso = form.save(commit=False)
+    caso.aplicar_derivados()
+    caso.propietario = usuario
+    try:
+        with _escritura(envio):
+            caso.save()
+            _tomar_envio(envio, caso.pk)
+    except Exception:
+        caso.pk = caso.numero = None
+        caso._state.adding = True
+        raise
     return caso
 
 
@@ -45,7 +152,8 @@ def seguimiento_en_lote(*, casos, cambios: dict, usuario) -> int:
 
     Rows are locked first (SELECT … FOR UPDATE on PostgreSQL) so a concurrent edit cannot
     interleave; only cases whose values really change are written, and each written case
-    gets a new ``version`` and ``actualizado_en``.
+    gets a new ``version`` and ``actualizado_en`` and its derived fields
+    (:meth:`Caso.aplicar_derivados`: completing, reopening, a new ejecutor's grupo).
     """
     if not cambios:
         return 0
@@ -54,7 +162,8 @@ def seguimiento_en_lote(*, casos, cambios: dict, usuario) -> int:
         bloqueados = list(Caso.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
         ahora = timezone.now()
         cambiados = []
-        # Compare and set raw column values (ejecutor_id, …): no query per case.
+        derivados = set()
+        # Compare raw column values (ejecutor_id, …): no query per case.
         nuevos = {
             Caso._meta.get_field(campo).attname: getattr(valor, "pk", valor)
             for campo, valor in cambios.items()
@@ -62,8 +171,10 @@ def seguimiento_en_lote(*, casos, cambios: dict, usuario) -> int:
         for caso in bloqueados:
             if all(getattr(caso, attname) == valor for attname, valor in nuevos.items()):
                 continue
-            for attname, valor in nuevos.items():
-                setattr(caso, attname, valor)
+            for campo, valor in cambios.items():
+                # The object, not its id: aplicar_derivados reads the new ejecutor's grupo.
+                setattr(caso, campo, valor)
+            derivados |= caso.aplicar_derivados(ahora=ahora)
             caso.version += 1
             caso.actualizado_en = ahora
             cambiados.append(caso)
@@ -72,7 +183,7 @@ def seguimiento_en_lote(*, casos, cambios: dict, usuario) -> int:
         bulk_update_with_history(
             cambiados,
             Caso,
-            [*cambios, "version", "actualizado_en"],
+            [*cambios, *sorted(derivados), "version", "actualizado_en"],
             batch_size=500,
             default_user=usuario,
             default_change_reason=_("Seguimiento de casos"),

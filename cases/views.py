@@ -5,8 +5,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Sum
 from django.http import (
     FileResponse,
     HttpResponseBadRequest,
@@ -26,31 +25,82 @@ from django.views.generic import DeleteView, DetailView, FormView, ListView, Tem
 from customers.models import Cliente
 
 from .conflictos import ConflictoDeVersion, describir
-from .exports import csv_stream, xlsx_archivo
+from .exports import CSV, CSV_EXCEL, csv_stream, xlsx_archivo
 from .filters import CasoFilter, ordenar
 from .forms import CasoForm, CasoRapidoForm, ProximosForm, SeguimientoForm
 from .formsets import actividad_formset_class
 from .historial import historial_de_caso
-from .models import Actividad, Caso, Ejecutor, totales_de
+from .models import Actividad, Articulo, Caso, Ejecutor, minutos_a_horas, totales_de
 from .pagination import ConteoAcotadoPaginator
-from .services import guardar_caso, seguimiento_en_lote
+from .services import (
+    ActividadSolapada,
+    EnvioRepetido,
+    caso_de_envio,
+    crear_caso_rapido,
+    guardar_caso,
+    seguimiento_en_lote,
+    token_envio,
+)
 from .widgets import es_pk
 
 PREFIJO_ACTIVIDADES = "actividades"
 
 
 COLUMNAS_LISTA = [
-    # (label, ?orden= key or None)
-    (_lazy("Documento"), "numero"),
-    (_lazy("Prioridad"), "prioridad"),
-    (_lazy("Inicio"), "fecha_inicio"),
-    (_lazy("Días en ejecución"), "dias"),
-    (_lazy("Cliente"), "cliente"),
-    (_lazy("Ejecutor"), "ejecutor"),
-    (_lazy("Etapa"), "etapa"),
-    (_lazy("Avance"), "avance"),
-    (_lazy("Comentario"), None),
+    # (label, ?orden= key or None, CSS class of the column (its width in app.css), and the
+    # label shown when it is abbreviated: screen readers still read the whole label)
+    (_lazy("Documento"), "numero", "c-documento", None),
+    (_lazy("Asunto"), None, "c-asunto", None),
+    (_lazy("Prioridad"), "prioridad", "c-prioridad", None),
+    (_lazy("Inicio"), "fecha_inicio", "c-fecha", None),
+    (_lazy("Días en ejecución"), "dias", "c-numero", None),
+    (_lazy("Cliente"), "cliente", "c-nombre", None),
+    (_lazy("Ejecutor"), "ejecutor", "c-nombre", None),
+    (_lazy("Etapa"), "etapa", "c-etapa", None),
+    (_lazy("Avance"), "avance", "c-avance", None),
+    (_lazy("Horas"), None, "c-numero", None),
+    (_lazy("Horas facturables"), None, "c-numero", _lazy("Horas fact.")),
+    (_lazy("Comentario"), None, "c-comentario", None),
 ]
+
+# The filters behind "Más filtros" (the main row holds q, etapa, prioridad, ejecutor,
+# cliente, abiertos and vencidos): the disclosure starts open when one of these is set.
+MAS_FILTROS = [
+    "coordinador",
+    "grupo",
+    "departamento",
+    "articulo",
+    "clase",
+    "origen",
+    "complejidad",
+    "interno",
+    "facturable",
+]
+RANGOS_DE_FECHAS = ["fecha_inicio", "fecha_cierre"]
+
+
+def con_horas(casos):
+    """Set ``horas_total`` and ``horas_facturables`` on each of the cases shown.
+
+    One aggregate query over the activities of those cases only: an annotation over the
+    filtered queryset would make the database sum the activities of every matching case
+    (a million of them) to show one page.
+    """
+    casos = list(casos)
+    minutos = {}
+    if casos:
+        minutos = {
+            fila["caso"]: fila
+            for fila in Actividad.objects.filter(caso__in=[c.pk for c in casos])
+            .order_by()
+            .values("caso")
+            .annotate(total=Sum("minutos"), facturables=Sum("minutos", filter=Q(facturable=True)))
+        }
+    for caso in casos:
+        fila = minutos.get(caso.pk, {})
+        caso.horas_total = minutos_a_horas(fila.get("total"))
+        caso.horas_facturables = minutos_a_horas(fila.get("facturables"))
+    return casos
 
 
 def por_pagina(request, defecto=25, minimo=10, maximo=200) -> int:
@@ -100,9 +150,10 @@ class CasoListView(PermissionRequiredMixin, ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        con_horas(context["object_list"])
         orden = self.filterset.orden_actual
         columnas = []
-        for etiqueta, clave in COLUMNAS_LISTA:
+        for etiqueta, clave, clase, corta in COLUMNAS_LISTA:
             direccion = None
             if clave and orden.lstrip("-") == clave:
                 direccion = "descending" if orden.startswith("-") else "ascending"
@@ -111,20 +162,28 @@ class CasoListView(PermissionRequiredMixin, ListView):
                 {
                     "etiqueta": etiqueta,
                     "clave": clave,
+                    "clase": clase,
+                    "corta": corta,
                     "direccion": direccion,
                     "siguiente": siguiente,
                 }
             )
         user = self.request.user
+        puede_lote = user.has_perm("cases.editar_lote_caso")
         context.update(
             filterset=self.filterset,
             columnas=columnas,
+            # The empty row spans every column, the selection column included when shown.
+            num_columnas=len(columnas) + (1 if puede_lote else 0),
             orden=orden,
             por_pagina=self.get_paginate_by(None),
             opciones_por_pagina=[10, 25, 50, 100, 200],
             filtros_activos=self.filterset.activos(),
+            mas_filtros=[self.filterset.form[nombre] for nombre in MAS_FILTROS],
+            rangos_de_fechas=[self.filterset.form[nombre] for nombre in RANGOS_DE_FECHAS],
+            mas_filtros_activos=self.filterset.activos(MAS_FILTROS + RANGOS_DE_FECHAS),
             ignorados=self.filterset.parametros_ignorados(),
-            puede_lote=user.has_perm("cases.editar_lote_caso"),
+            puede_lote=puede_lote,
             puede_exportar=user.has_perm("cases.exportar_caso"),
         )
         if context["puede_lote"]:
@@ -167,22 +226,31 @@ class SeguimientoView(PermissionRequiredMixin, View):
 
 
 class CasoExportView(PermissionRequiredMixin, View):
-    """The current filtered, sorted list as CSV or XLSX, streamed."""
+    """The current filtered, sorted list as CSV or XLSX, streamed.
+
+    ``formato=csv`` separates with ``,`` and writes decimals with ``.``; ``formato=csv-excel``
+    is the same file with ``;`` and decimal commas, which Excel in Spanish opens in columns.
+    """
 
     permission_required = "cases.exportar_caso"
+    FORMATOS_CSV = {"csv": CSV, "csv-excel": CSV_EXCEL}
 
     def get(self, request, *args, **kwargs):
         formato = request.GET.get("formato", "csv")
-        if formato not in ("csv", "xlsx"):
+        if formato not in (*self.FORMATOS_CSV, "xlsx"):
             return HttpResponseBadRequest(
-                _("Formato de exportación desconocido: use formato=csv o formato=xlsx."),
+                _(
+                    "Formato de exportación desconocido: use formato=csv, formato=csv-excel "
+                    "o formato=xlsx."
+                ),
                 content_type="text/plain; charset=utf-8",
             )
         _filterset, qs = casos_filtrados(request, Caso.objects.all())
-        nombre = f"casos-{timezone.localdate():%Y-%m-%d}.{formato}"
-        if formato == "csv":
+        extension = "xlsx" if formato == "xlsx" else "csv"
+        nombre = f"casos-{timezone.localdate():%Y-%m-%d}.{extension}"
+        if formato in self.FORMATOS_CSV:
             respuesta = StreamingHttpResponse(
-                csv_stream(qs), content_type="text/csv; charset=utf-8"
+                csv_stream(qs, self.FORMATOS_CSV[formato]), content_type="text/csv; charset=utf-8"
             )
             respuesta["Content-Disposition"] = f'attachment; filename="{nombre}"'
             return respuesta
@@ -225,6 +293,19 @@ class CasoDetailView(PermissionRequiredMixin, DetailView):
         return context
 
 
+def ya_guardado(request, caso_id):
+    """The answer to a page submitted again: the case its first submission saved."""
+    caso = Caso.objects.filter(pk=caso_id).only("numero").first()
+    if caso is None:
+        return HttpResponseRedirect(reverse("cases:caso_list"))
+    messages.info(
+        request,
+        _("Este formulario ya se había guardado: caso %(documento)s. No se guardó dos veces.")
+        % {"documento": caso.documento},
+    )
+    return HttpResponseRedirect(caso.get_absolute_url())
+
+
 class CasoEditorView(PermissionRequiredMixin, TemplateView):
     """The case editor: the case form and its Actividades formset, saved together.
 
@@ -242,8 +323,10 @@ class CasoEditorView(PermissionRequiredMixin, TemplateView):
     def get_object(self):
         if self.nuevo:
             return None
+        # The chosen client and contact come along: their lupas show them (see CasoForm).
         return get_object_or_404(
-            Caso.objects.select_related("propietario", "cliente"), pk=self.kwargs["pk"]
+            Caso.objects.select_related("propietario", "cliente", "contacto__cliente"),
+            pk=self.kwargs["pk"],
         )
 
     def formset_class(self):
@@ -259,7 +342,16 @@ class CasoEditorView(PermissionRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         formset = context["formset"]
         context["totales"] = totales_de(f.instance for f in formset.initial_forms)
+        # The case's ejecutor and articulo lookups show what the formset loaded for its rows.
+        context["form"].usar_opciones(formset.ejecutores, formset.articulos)
         return context
+
+    def catalogos(self, form) -> dict:
+        """The case's own ejecutores and articulo, for the formset to load with the rows'."""
+        return {
+            "ejecutores_del_caso": form.ids_de_catalogo(Ejecutor),
+            "articulos_del_caso": form.ids_de_catalogo(Articulo),
+        }
 
     def get(self, request, *args, **kwargs):
         caso = self.get_object()
@@ -269,44 +361,78 @@ class CasoEditorView(PermissionRequiredMixin, TemplateView):
             instance=form.instance,
             prefix=PREFIJO_ACTIVIDADES,
             initial=[self.initial_actividad(caso)] * formset_class.extra,
+            **self.catalogos(form),
         )
         return self.render_to_response(self.get_context_data(form=form, formset=formset, caso=caso))
 
-    def post(self, request, *args, **kwargs):
-        caso = self.get_object()
-        initial = self.initial_actividad(caso)
-        form = CasoForm(request.POST, instance=caso)
-        form_valido = form.is_valid()
+    def formularios(self, caso):
+        """The case form and its Actividades formset, bound to the POST.
+
+        The formset is built after the case form is validated, on the values the user
+        submitted (the date window and the default ejecutor come from them).
+        """
+        form = CasoForm(self.request.POST, instance=caso)
+        form.is_valid()
         datos = form.cleaned_data
         formset_class = self.formset_class()
         formset = formset_class(
-            request.POST,
+            self.request.POST,
             instance=form.instance,
             prefix=PREFIJO_ACTIVIDADES,
-            initial=[initial] * formset_class.extra,
+            initial=[self.initial_actividad(caso)] * formset_class.extra,
             fecha_inicio=datos.get("fecha_inicio") if "fecha_inicio" not in form.errors else None,
             fecha_cierre=datos.get("fecha_cierre") if "fecha_cierre" not in form.errors else None,
             ejecutor_caso=datos.get("ejecutor"),
+            **self.catalogos(form),
         )
-        formset_valido = formset.is_valid()
+        formset.is_valid()
+        return form, formset
+
+    def post(self, request, *args, **kwargs):
+        envio = token_envio(request.POST.get("envio"))
+        guardado = caso_de_envio(envio)
+        if guardado is not None:
+            # This very page was saved already (double click, resubmit after Back).
+            return ya_guardado(request, guardado)
+        caso = self.get_object()
+        form, formset = self.formularios(caso)
         version = self.version_base(form)
         if caso is not None and version != caso.version:
             # Someone saved since this page was loaded: nothing is written.
             return self.conflicto(form, formset, caso)
-        if form_valido and formset_valido:
+        if form.is_valid() and formset.is_valid():
             try:
                 caso = guardar_caso(
-                    form=form, formset=formset, usuario=request.user, version=version
+                    form=form, formset=formset, usuario=request.user, version=version, envio=envio
                 )
             except ConflictoDeVersion:
                 # Lost the race between the check above and the UPDATE: same answer.
                 return self.conflicto(form, formset, caso)
+            except EnvioRepetido as repetido:
+                return ya_guardado(request, repetido.caso_id)
+            except ActividadSolapada:
+                # Another save wrote an overlapping row after this one was validated:
+                # validate again from the POST, which now sees that row and marks ours.
+                return self.solapada(caso)
             messages.success(
                 request, _("Caso %(documento)s guardado.") % {"documento": caso.documento}
             )
             if "_continuar" in request.POST:
                 return HttpResponseRedirect(reverse("cases:caso_update", args=[caso.pk]))
             return HttpResponseRedirect(caso.get_absolute_url())
+        context = self.get_context_data(form=form, formset=formset, caso=caso)
+        return self.render_to_response(context, status=200)
+
+    def solapada(self, caso):
+        caso = self.get_object()
+        form, formset = self.formularios(caso)
+        if not formset.non_form_errors() and formset.is_valid():
+            formset._non_form_errors.append(
+                _(
+                    "Otra persona registró al mismo tiempo una actividad que se cruza con una "
+                    "de estas; revise las horas y guarde de nuevo."
+                )
+            )
         context = self.get_context_data(form=form, formset=formset, caso=caso)
         return self.render_to_response(context, status=200)
 
@@ -390,6 +516,7 @@ class ProximosView(PermissionRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         form = ProximosForm(self.request.GET)
+        form.fields["ejecutor"].empty_label = _("Todos")
         v = form.valores()
         qs = Caso.objects.all()
         if v["ejecutor"]:
@@ -407,6 +534,16 @@ class ProximosView(PermissionRequiredMixin, TemplateView):
         en_pagina = Q(**{f"{campo}__in": [c for c in claves if c is not None]})
         if None in claves:
             en_pagina |= Q(ejecutor__isnull=True)
+        # How many open cases each group of the page has (the table shows at most limite):
+        # one grouped count over the page's groups.
+        abiertos = dict(
+            qs.abiertos()
+            .filter(en_pagina)
+            .order_by()
+            .values_list(campo)
+            .annotate(n=Count("pk"))
+            .values_list(campo, "n")
+        )
         qs = (
             qs.filter(en_pagina)
             .proximos(agrupar=v["agrupar"], limite=v["limite"])
@@ -422,7 +559,12 @@ class ProximosView(PermissionRequiredMixin, TemplateView):
             clave = lambda c: c.ejecutor  # noqa: E731
         context["form"] = form
         context["valores"] = v
-        context["grupos"] = [(grupo, list(casos)) for grupo, casos in groupby(qs, key=clave)]
+        casos = con_horas(qs)  # the hours of every case of the page in one query
+        # (group, its cases shown, how many open cases it has under the filters)
+        context["grupos"] = [
+            (grupo, list(filas), abiertos.get(grupo.pk if grupo else None, 0))
+            for grupo, filas in groupby(casos, key=clave)
+        ]
         return context
 
 
@@ -443,11 +585,21 @@ class CasoRapidoView(PermissionRequiredMixin, FormView):
                 initial[campo] = valor
         return initial
 
+    def post(self, request, *args, **kwargs):
+        guardado = caso_de_envio(token_envio(request.POST.get("envio")))
+        if guardado is not None:
+            return ya_guardado(request, guardado)
+        return super().post(request, *args, **kwargs)
+
     def form_valid(self, form):
-        with transaction.atomic():
-            caso = form.save(commit=False)
-            caso.propietario = self.request.user
-            caso.save()
+        try:
+            caso = crear_caso_rapido(
+                form=form,
+                usuario=self.request.user,
+                envio=token_envio(self.request.POST.get("envio")),
+            )
+        except EnvioRepetido as repetido:
+            return ya_guardado(self.request, repetido.caso_id)
         messages.success(
             self.request, _("Caso %(documento)s creado.") % {"documento": caso.documento}
         )

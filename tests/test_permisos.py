@@ -95,19 +95,20 @@ MATRIZ = [
     ("admin/r/<path:content_type_id>/<path:object_id>/",
                                           ADMIN,   ADMIN,     ADMIN,   ADMIN,       "→ {caso}"),
     ("admin/auth/user/<id>/password/",    LOGIN,   ADMIN,     ADMIN,   ADMIN,       200),
-    ("admin/^(?P<app_label>auth|axes|customers|cases)/$",
+    ("admin/^(?P<app_label>auth|acceso|customers|cases)/$",
                                           ADMIN,   ADMIN,     ADMIN,   ADMIN,       200),
     ("admin/(?P<url>.*)$",                ADMIN,   ADMIN,     ADMIN,   ADMIN,       404),
 ]
 
 # Every ModelAdmin: (app/model, answer to staff on add/, on <id>/delete/, simple-history
-# detail page). Read-only admins (the axes logs, the document counter) refuse add and delete.
+# detail page). Read-only admins (the axes logs under acceso/, the document counter) refuse add
+# and delete.
 ADMIN_MODELOS = [
     ("auth/group",              200, 200, False),
     ("auth/user",               200, 200, False),
-    ("axes/accessattempt",      403, 200, False),
-    ("axes/accesslog",          403, 200, False),
-    ("axes/accessfailurelog",   403, 200, False),
+    ("acceso/intentofallido",   403, 200, False),
+    ("acceso/registrodeacceso", 403, 200, False),
+    ("acceso/fallodeacceso",    403, 200, False),
     ("customers/cliente",       200, 200, True),
     ("customers/contacto",      200, 200, True),
     ("cases/articulo",          200, 200, False),
@@ -116,7 +117,7 @@ ADMIN_MODELOS = [
     ("cases/departamento",      200, 200, False),
     ("cases/ejecutor",          200, 200, False),
     ("cases/caso",              200, 200, True),
-    ("cases/actividad",         200, 200, True),
+    ("cases/actividad",         403, 200, True),  # read-only: edited in its case
     ("cases/secuencia",         403, 403, False),
 ]
 # fmt: on
@@ -186,15 +187,16 @@ class Objetos:
         self.contacto = ContactoFactory(cliente=self.cliente)
         acceso = {"user_agent": "pytest", "ip_address": "127.0.0.1", "username": "x"}
         defectos = {"http_accept": "*/*", "path_info": "/cuentas/login/"}
+        registro = AccessLog.objects.get_or_create(**acceso, defaults=defectos)[0]
         self.admin = {
             "auth/group": Group.objects.get(name="Soporte"),
             "auth/user": staff,
-            "axes/accessattempt": AccessAttempt.objects.get_or_create(
+            "acceso/intentofallido": AccessAttempt.objects.get_or_create(
                 **acceso,
                 defaults={**defectos, "get_data": "", "post_data": "", "failures_since_start": 1},
             )[0],
-            "axes/accesslog": AccessLog.objects.get_or_create(**acceso, defaults=defectos)[0],
-            "axes/accessfailurelog": AccessFailureLog.objects.get_or_create(
+            "acceso/registrodeacceso": registro,
+            "acceso/fallodeacceso": AccessFailureLog.objects.get_or_create(
                 **acceso, defaults=defectos
             )[0],
             "customers/cliente": self.cliente,
@@ -219,7 +221,7 @@ class Objetos:
         url = url.replace("<uidb64>/<token>", f"{uid}/enlace-vencido")
         tipo = ContentType.objects.get_for_model(Caso)
         url = url.replace("<path:content_type_id>/<path:object_id>", f"{tipo.pk}/{self.caso.pk}")
-        url = url.replace("^(?P<app_label>auth|axes|customers|cases)/$", "cases/")
+        url = url.replace("^(?P<app_label>auth|acceso|customers|cases)/$", "cases/")
         url = url.replace("(?P<url>.*)$", "no-existe/")
         url = url.replace("auth/user/<id>/", f"auth/user/{self.staff.pk}/")
         for modelo, obj in self.admin.items():

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "axes",
+    "efactory.acceso",  # after axes: its admin under Spanish names
     "customers",
     "cases",
 ]
@@ -145,6 +146,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # A case may carry up to 2,000 activity rows of 9 fields each (cases.formsets.MAX_ACTIVIDADES);
 # Django's default of 1,000 fields would refuse a case with about 110 rows.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 25_000
+# Django's 2.5 MB would answer a pasted 3 MB comentario with a bare 400 and lose the page: up
+# to 20 MB the form says which field is too long (efactory.textos) and keeps the input;
+# beyond that, the 400 page explains (efactory.errores.solicitud_incorrecta).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -217,9 +222,17 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# A 403 is logged as a one-line warning, without the traceback Django attaches to it. The
+# filter sits on the loggers (not on a handler) so that every handler gets the short record;
+# a logger's filters do not see its children's records, hence django.security.csrf too.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"sin_traza_403": {"()": "efactory.registro.SinTrazaEn403"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        nombre: {"filters": ["sin_traza_403"]}
+        for nombre in ("django.request", "django.security", "django.security.csrf")
+    },
 }
