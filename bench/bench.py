@@ -182,7 +182,9 @@ def caso_de_500():
     filas = []
     for i in range(500):
         fecha = datetime.date(2025, 1, 1) + datetime.timedelta(days=i)
-        ini, fin = datetime.time(9, 0), datetime.time(10, 30)
+        # After the demo's working day (it ends at 19:00): the ejecutor is not busy in
+        # another case then (the database refuses overlapping activities).
+        ini, fin = datetime.time(19, 30), datetime.time(21, 0)
         filas.append(
             Actividad(
                 caso=caso,
