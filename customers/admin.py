@@ -1,6 +1,8 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from efactory import versiones
+
 from .models import Cliente, Contacto
 
 
@@ -10,8 +12,19 @@ class ContactoInline(admin.TabularInline):
     fields = ["nombre", "cargo", "email", "telefono", "activo"]
 
 
+class ClienteAdminForm(versiones.FormularioVersionado):
+    """The admin's client form: it carries the version and refuses a stale save."""
+
+    def historiales(self):
+        return [
+            self.instance.history.all(),
+            Contacto.history.filter(cliente_id=self.instance.pk),
+        ]
+
+
 @admin.register(Cliente)
-class ClienteAdmin(SimpleHistoryAdmin):
+class ClienteAdmin(versiones.AdminVersionado, SimpleHistoryAdmin):
+    form = ClienteAdminForm
     list_display = ["codigo", "nombre", "tipo", "rif", "email", "telefono", "estatus", "interno"]
     list_filter = ["estatus", "tipo", "interno"]
     search_fields = ["codigo", "nombre", "rif", "email"]
@@ -19,17 +32,16 @@ class ClienteAdmin(SimpleHistoryAdmin):
     inlines = [ContactoInline]
     list_per_page = 50
 
-    def save_model(self, request, obj, form, change):
-        if change:
-            # Editors open on this client see their page as stale (conflict detection).
-            obj.version += 1
-        super().save_model(request, obj, form, change)
-
 
 @admin.register(Contacto)
-class ContactoAdmin(SimpleHistoryAdmin):
+class ContactoAdmin(versiones.AdminDeFilas, SimpleHistoryAdmin):
+    """Contacts across clients. A contact saved or deleted here makes the client's editors
+    open now stale (its version goes up), as a change in the client's own page does."""
+
     list_display = ["nombre", "cliente", "cargo", "email", "telefono", "activo"]
     list_filter = ["activo"]
     search_fields = ["nombre", "email", "cliente__nombre", "cliente__codigo"]
     autocomplete_fields = ["cliente"]
     list_select_related = ["cliente"]
+
+    padre = "cliente"

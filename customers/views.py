@@ -3,60 +3,53 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Prefetch, ProtectedError, Q, Sum
-from django.http import HttpResponseRedirect
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, ProtectedError, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse, reverse_lazy
-from django.utils import formats
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 from django.views.generic import DeleteView, DetailView, ListView, TemplateView
 
-from cases.models import Caso, minutos_a_horas
-from cases.pagination import ConteoAcotadoPaginator
+from cases.models import Caso
+from efactory import versiones
+from efactory.listas import ListaFiltradaMixin
 
-from .filters import ClienteFilter, con_numero_de_casos
+from .filters import ClienteFilter
 from .forms import ClienteForm
 from .formsets import PREFIJO_CONTACTOS, contacto_formset_class
 from .models import Cliente, Contacto
-from .services import ConflictoDeVersion, guardar_cliente
+from .services import guardar_cliente
 
 CASOS_EN_DETALLE = 50
 
 
-class ClienteListView(PermissionRequiredMixin, ListView):
+def con_numero_de_casos(queryset):
+    """Annotate ``num_casos``: a correlated subquery, run only for the rows of the page."""
+    casos = (
+        Caso.objects.filter(cliente=OuterRef("pk"))
+        .order_by()
+        .values("cliente")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return queryset.annotate(num_casos=Coalesce(Subquery(casos, output_field=IntegerField()), 0))
+
+
+class ClienteListView(PermissionRequiredMixin, ListaFiltradaMixin, ListView):
     """Clients with search, filters and their number of cases; every parameter in the URL."""
 
     permission_required = "customers.view_cliente"
     template_name = "customers/cliente_list.html"
     paginate_by = 25
-    paginator_class = ConteoAcotadoPaginator
 
     def get_queryset(self):
         self.filterset = ClienteFilter(
             self.request.GET, queryset=Cliente.objects.all(), request=self.request
         )
         return con_numero_de_casos(self.filterset.qs).order_by("nombre", "pk")
-
-    def get_paginator(self, queryset, per_page, **kwargs):
-        return self.paginator_class(
-            queryset, per_page, pagina_pedida=self.request.GET.get("page"), **kwargs
-        )
-
-    def paginate_queryset(self, queryset, page_size):
-        """Like ListView's, but a junk or out-of-range ?page= shows a real page, not a 404."""
-        paginator = self.get_paginator(queryset, page_size)
-        page = paginator.get_page(paginator.pagina_pedida)
-        return paginator, page, page.object_list, page.has_other_pages()
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context.update(
-            filterset=self.filterset,
-            filtros_activos=self.filterset.activos(),
-            ignorados=self.filterset.parametros_ignorados(),
-        )
-        return context
 
 
 class ClienteDetailView(PermissionRequiredMixin, DetailView):
@@ -71,49 +64,37 @@ class ClienteDetailView(PermissionRequiredMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         cliente = self.object
-        # One query: number of cases and minutes of all their activities.
-        resumen = Caso.objects.filter(cliente=cliente).aggregate(
-            num_casos=Count("pk", distinct=True),
-            minutos_total=Sum("actividades__minutos", default=0),
-            minutos_facturables=Sum(
-                "actividades__minutos", filter=Q(actividades__facturable=True), default=0
-            ),
-        )
+        # One query: number of cases and the hours of all their activities.
+        resumen = Caso.objects.filter(cliente=cliente).resumen()
         casos = list(
             Caso.objects.filter(cliente=cliente)
             .select_related("ejecutor")
             .con_horas()
             .order_by("-numero")[:CASOS_EN_DETALLE]
         )
-        for caso in casos:
-            caso.horas_total = minutos_a_horas(caso.minutos_total)
-            caso.horas_facturables = minutos_a_horas(caso.minutos_facturables)
         context.update(
             casos=casos,
             num_casos=resumen["num_casos"],
             hay_mas_casos=resumen["num_casos"] > len(casos),
-            horas_total=minutos_a_horas(resumen["minutos_total"]),
-            horas_facturables=minutos_a_horas(resumen["minutos_facturables"]),
+            horas_total=resumen["horas"],
+            horas_facturables=resumen["horas_facturables"],
             casos_en_lista=f"{reverse('cases:caso_list')}?cliente={cliente.pk}",
         )
         return context
 
 
-def mensaje_de_conflicto(cliente: Cliente) -> str:
-    """Who saved ``cliente`` last and when, as the editor tells the user after a conflict."""
-    ultimo = cliente.history.select_related("history_user").order_by("-history_date").first()
-    quien = _("otro usuario")
-    cuando = ""
-    if ultimo is not None:
-        if ultimo.history_user is not None:
-            usuario = ultimo.history_user
-            quien = usuario.get_full_name() or usuario.get_username()
-        cuando = formats.date_format(ultimo.history_date, "SHORT_DATETIME_FORMAT")
-    return _(
-        "%(quien)s guardó este cliente%(cuando)s, después de que usted abrió esta página. "
-        "No se guardó nada: revise los datos actuales en otra pestaña. Si vuelve a guardar, "
-        "lo que ve en esta página reemplazará esos cambios."
-    ) % {"quien": quien, "cuando": f" ({cuando})" if cuando else ""}
+TEXTOS_CONFLICTO = versiones.TextosDeConflicto(
+    titulo=_lazy("Otra persona guardó este cliente mientras usted lo editaba"),
+    filas=_lazy("Contactos:"),
+    fila_eliminada=_lazy("Un contacto que usted tiene en pantalla fue eliminado por otra persona."),
+    fila_difiere=_lazy("%(fila)s: difiere en %(campos)s."),
+    fila_agregada=_lazy("%(fila)s: lo agregó otra persona y usted no lo tiene en pantalla."),
+)
+
+
+def historiales(cliente: Cliente) -> list:
+    """The history records that say who saved the client last: its own and its contacts'."""
+    return [cliente.history.all(), Contacto.history.filter(cliente_id=cliente.pk)]
 
 
 class ClienteEditorView(PermissionRequiredMixin, TemplateView):
@@ -152,14 +133,16 @@ class ClienteEditorView(PermissionRequiredMixin, TemplateView):
         formset = self.formset_class()(
             request.POST, instance=form.instance, prefix=PREFIJO_CONTACTOS
         )
+        version = versiones.version_de_la_pagina(request.POST)
+        if cliente is not None and versiones.desactualizada(cliente.version, version):
+            # Someone saved since this page was loaded: nothing is written.
+            return self.conflicto(form, formset, cliente)
         if form_valido and formset.is_valid():
             try:
-                guardado = guardar_cliente(form=form, formset=formset)
-            except ConflictoDeVersion as conflicto:
-                form.add_error(None, mensaje_de_conflicto(cliente))
-                # Saving this page again is now a deliberate overwrite.
-                form.data = form.data.copy()
-                form.data["version"] = str(conflicto.version_actual)
+                guardado = guardar_cliente(form=form, formset=formset, version=version)
+            except versiones.ConflictoDeVersion:
+                # Lost the race between the check above and the UPDATE: same answer.
+                return self.conflicto(form, formset, cliente)
             except ProtectedError:
                 # A case took a contact marked for deletion after the formset checked it.
                 form.add_error(
@@ -190,6 +173,24 @@ class ClienteEditorView(PermissionRequiredMixin, TemplateView):
         return self.render_to_response(
             self.get_context_data(form=form, formset=formset, cliente=cliente)
         )
+
+    def conflicto(self, form, formset, cliente):
+        """409 with the user's input kept and a panel: who saved, when, what differs."""
+        actual = Cliente.objects.filter(pk=cliente.pk).first()
+        if actual is None:
+            raise Http404(_("El cliente ya no existe."))
+        conflicto = versiones.describir(
+            form,
+            formset,
+            actual,
+            filas=actual.contactos.all(),
+            historiales=historiales(actual),
+            textos=TEXTOS_CONFLICTO,
+        )
+        context = self.get_context_data(
+            form=form, formset=formset, cliente=actual, conflicto=conflicto
+        )
+        return self.render_to_response(context, status=409)
 
 
 class ClienteDeleteView(PermissionRequiredMixin, DeleteView):
