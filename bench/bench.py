@@ -12,7 +12,8 @@ It prints a Markdown table and saves it under bench/results/. No thresholds are 
 the targets are in the table's last column and in the README.
 
 Environment: BENCH_CASOS, BENCH_DB (default efactory_bench_<N>), BENCH_REPETICIONES,
-BENCH_CARGA (0 to skip gunicorn + wrk), BENCH_PG (default postgres://postgres@127.0.0.1:5432).
+BENCH_CARGA (0 to skip gunicorn + wrk), BENCH_PG (default postgres://postgres@127.0.0.1:5432),
+BENCH_SOLO=busqueda (only the list's text searches and their plans: a quick before/after).
 """
 
 import datetime
@@ -33,6 +34,15 @@ N = int(os.environ.get("BENCH_CASOS", "1000000"))
 CLIENTES = int(os.environ.get("BENCH_CLIENTES", "5000" if N >= 100_000 else "500"))
 REPS = max(int(os.environ.get("BENCH_REPETICIONES", "20")), 1)
 CARGA = os.environ.get("BENCH_CARGA", "1") == "1"
+SOLO_BUSQUEDA = os.environ.get("BENCH_SOLO") == "busqueda"
+# The list's text searches: a word of asuntos, a word of client names only (5,000 clients,
+# ~1 in 17 named so), one word of each. Each must be served by the trigram indexes.
+BUSQUEDAS = {
+    "Lista, búsqueda de texto": "migracion",
+    "Lista, búsqueda por cliente": "canaima",
+    "Lista, búsqueda asunto + cliente": "migracion canaima",
+}
+BUSQUEDA_PLAN = "migracion canaima"  # its plan shows every branch of the search
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 DB = os.environ.get("BENCH_DB", f"efactory_bench_{N}")
 URL = f"{PG}/{DB}"
@@ -147,13 +157,13 @@ def explain_ms(sql):
     return statistics.median(tiempos)
 
 
-def plan_busqueda():
+def plan_busqueda(consulta="migracion"):
     """The plan of the list's text search (its count): it must use the trigram index."""
     from django.db import connection
 
     from cases.models import Caso
 
-    qs = Caso.objects.buscar("migracion").order_by().values("pk")[:10001]
+    qs = Caso.objects.buscar(consulta).order_by().values("pk")[:10001]
     sql, params = qs.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN " + sql, params)
@@ -383,11 +393,11 @@ def tabla(medidor, exports, carga, nota_carga, busqueda, tiempo_carga, conteo):
             lineas.append(f"| {nombre} | {rps:.1f} | {p95:.1f} | {errores} |")
     elif nota_carga:
         lineas += ["", f"Carga: {nota_carga}"]
-    usa = "caso_busqueda_trgm" in busqueda
+    usa = "caso_busqueda_trgm" in busqueda and "customers_cliente_nombre_trgm" in busqueda
     lineas += [
         "",
-        f"Búsqueda de texto: el plan {'usa' if usa else 'NO usa'} el índice "
-        "trigram `caso_busqueda_trgm`:",
+        f"Búsqueda de texto («{BUSQUEDA_PLAN}»): el plan {'usa' if usa else 'NO usa'} los "
+        "índices trigram del caso (`caso_busqueda_trgm`) y del cliente:",
         "",
         "```",
         busqueda.strip(),
@@ -437,9 +447,12 @@ def main():
         lambda: cliente.get(f"/casos/?etapa=retrasada&ejecutor={ejecutor}"),
         objetivo_lista,
     )
-    medidor.medir(
-        "Lista, búsqueda de texto", lambda: cliente.get("/casos/?q=migracion"), objetivo_lista
-    )
+    for nombre, q in BUSQUEDAS.items():
+        medidor.medir(nombre, lambda q=q: cliente.get("/casos/", {"q": q}), objetivo_lista)
+    if SOLO_BUSQUEDA:
+        for q in BUSQUEDAS.values():
+            print(f"\n  EXPLAIN q={q!r}\n{plan_busqueda(q)}", flush=True)
+        return
     medidor.medir(
         "Lista ordenada por cliente", lambda: cliente.get("/casos/?orden=cliente"), "p95 ≤ 150 ms"
     )
@@ -469,7 +482,7 @@ def main():
         "Admin changelist con búsqueda",
         lambda: cliente_admin.get("/admin/cases/caso/?q=migracion"),
     )
-    busqueda = plan_busqueda()
+    busqueda = plan_busqueda(BUSQUEDA_PLAN)
 
     paso(f"Exportaciones de {FILAS_EXPORT:,} filas".replace(",", "."))
     exports = [exportar("csv"), exportar("xlsx")]

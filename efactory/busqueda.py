@@ -20,6 +20,7 @@ import unicodedata
 
 from django.db.backends.signals import connection_created
 from django.db.models import Func, TextField
+from django.db.models.lookups import In
 
 
 def normalizar(texto: str | None) -> str:
@@ -35,6 +36,22 @@ class Normalizado(Func):
 
     template = "f_unaccent(LOWER(%(expressions)s))"
     output_field = TextField()
+
+
+class EnSubconsulta(In):
+    """``lhs IN (subquery)`` that PostgreSQL can still serve from an index inside an OR.
+
+    Inside an OR, PostgreSQL checks ``IN (SELECT …)`` row by row (a sequential scan of the
+    table). Written ``lhs = ANY(ARRAY(SELECT …))`` the subquery runs once (an InitPlan) and a
+    bitmap scan of an index on ``lhs`` joins the other branches' bitmap scans in a BitmapOr.
+    Other databases get the plain ``IN``. Use it as a filter:
+    ``Q(texto__contains=w) | EnSubconsulta(F("cliente_id"), clientes.values("pk"))``.
+    """
+
+    def as_postgresql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY(ARRAY{rhs})", (*lhs_params, *rhs_params)
 
 
 def terminos(consulta: str, maximo: int = 8) -> list[str]:
