@@ -1,11 +1,14 @@
 """Render the Actividades rows in Python: the editor of a case with 500 rows stays fast.
 
 Django renders every widget (and every <option>) through a template; 500 rows of 9 widgets
-with two selects each took seconds. Here each row is one string built with plain string
-operations (every value escaped with django.utils.html.escape), and the options of the shared
-ejecutor/artículo selects are rendered once per formset. The markup is the one the page's
-CSS, app.js and lupa.js expect (data-formset-row, data-lupa, …), and every input keeps its
-label, help text, maximum length and error links.
+with two selects each took seconds. Here each cell is one ``format_html`` call (every value
+escaped on the way in: no fragment can forget it), and what all rows share is built once per
+formset: each column's format string with its class, label and attributes already filled
+in (escaped), the options of the ejecutor/artículo selects, and the lupa around those
+selects, which comes from the LupaSelect's own template (includes/lupa_select.html), so the
+rows and the case's fields share one definition of it.
+The markup is the one the page's CSS, app.js and lupa.js expect (data-formset-row, data-lupa,
+…), and every input keeps its label, help text, maximum length and error links.
 
 Ejecutor and Artículo: a <select> cannot wrap its text, and long names ("Carlos Eduardo
 Mendoza Villalobos") do not fit a column of a row that must fit 1366 px. With JavaScript on,
@@ -14,163 +17,305 @@ under the real, transparent select, which still takes clicks, the keyboard and t
 """
 
 from django.forms import CheckboxInput, Textarea
-from django.urls import reverse
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
-from django.utils.translation import gettext as _
+from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
 
-from efactory.numeros import decimal_local
+from efactory.formato import decimal_local
+
+from .widgets import LupaSelect
 
 CELDAS = [
     # (field, cell class, column label)
-    ("fecha", "c-fecha", "Fecha"),
-    ("hora_inicio", "c-hora", "H/Inicio"),
-    ("hora_fin", "c-hora", "H/Fin"),
-    ("descripcion", "c-descripcion", "Actividad"),
-    ("ejecutor", "c-ejecutor", "Ejecutor"),
-    ("facturable", "c-fact", "Fact."),
-    ("articulo", "c-articulo", "Artículo"),
+    ("fecha", "c-fecha", _("Fecha")),
+    ("hora_inicio", "c-hora", _("H/Inicio")),
+    ("hora_fin", "c-hora", _("H/Fin")),
+    ("descripcion", "c-descripcion", _("Actividad")),
+    ("ejecutor", "c-ejecutor", _("Ejecutor")),
+    ("facturable", "c-fact", _("Fact.")),
+    ("articulo", "c-articulo", _("Artículo")),
 ]
-LUPAS = {
-    "ejecutor": ("ejecutores", "Buscar ejecutor"),
-    "articulo": ("articulos", "Buscar artículo"),
+ELIMINAR = _("Eliminar")
+ELIMINAR_RENGLON = _("Eliminar renglón")
+
+# The format strings of a row. A cell: its class, the row's hidden inputs (first cell only),
+# the label, the control, the control's errors and the row's own (first cell only).
+_TD = (
+    '<td class="{clase_celda}">{ocultos}<label class="etiqueta-celda" for="{id}">{etiqueta}</label>'
+)
+_FIN_TD = "{errores}{de_la_fila}</td>"
+# A control's attributes in Django's own order, which readers and tests expect: name, value,
+# id, aria-invalid, class, aria-describedby, the widget's data-* and maxlength.
+_NOMBRE = 'name="{name}"'
+_RESTO = ' id="{id}"{invalido} class="{clase}"{describe}{extras}'
+CONTROLES = {
+    "input": '<input type="{tipo}" ' + _NOMBRE + _RESTO + ">",
+    "input_con_valor": '<input type="{tipo}" ' + _NOMBRE + ' value="{valor}"' + _RESTO + ">",
+    "casilla": '<input type="checkbox" ' + _NOMBRE + _RESTO + "{marcado}>",
+    "textarea": "<textarea " + _NOMBRE + _RESTO + ' rows="{filas}">\n{texto}</textarea>',
+    # Inside the lupa's markup: the box with the chosen name, the select and its options.
+    "lupa": '<div class="elegido">{nombre_elegido}<select '
+    + _NOMBRE
+    + _RESTO
+    + ">{opciones}</select></div>",
+}
+OCULTO = '<input type="hidden" name="{}" id="{}">'
+OCULTO_CON_VALOR = '<input type="hidden" name="{}" id="{}" value="{}">'
+FILA = (
+    '<tr data-formset-row{} class="{}">{}{}{}{}{}{}{}'
+    '<td class="c-horas text-end" data-horas>{}</td>'
+    '<td class="c-eliminar"><div class="sin-js"><input type="checkbox" name="{}" id="{}"{}> '
+    '<label for="{}">{}</label></div><button type="button" class="btn btn-sm '
+    'btn-outline-danger solo-js boton-eliminar" data-formset-remove aria-label="{}" '
+    'title="{}"><span class="icono-eliminar" aria-hidden="true"></span></button></td></tr>\n'
+)
+
+# Fixed pieces, escaped once: format_html() passes safe strings through as they are, so a
+# row spends its escaping on the values that change from row to row.
+NADA = conditional_escape("")
+MARCADO = conditional_escape(" checked")
+INVALIDO = format_html(' aria-invalid="{}"', "true")
+FILA_NUEVA = conditional_escape(" data-fila-nueva")
+CLASES_FILA = {
+    False: conditional_escape("fila-actividad"),
+    True: conditional_escape("fila-actividad table-danger-subtle fila-con-error"),
 }
 
 
+class _Huecos(dict):
+    """format_map() values that leave every other {field} in place."""
+
+    def __missing__(self, clave):
+        return "{" + clave + "}"
+
+
+def _fijar(formato: str, **fijos) -> str:
+    """``formato`` with the ``fijos`` fields filled in, escaped (and their braces doubled), as
+    a format string for format_html() with the remaining fields."""
+    return formato.format_map(
+        _Huecos(
+            (clave, conditional_escape(valor).replace("{", "{{").replace("}", "}}"))
+            for clave, valor in fijos.items()
+        )
+    )
+
+
+class Columna:
+    """One column of the rows: what its cell shares in every row, escaped once.
+
+    ``formatos`` are the cell's format strings, by control (``input``, ``input_con_valor``,
+    …), with everything the rows share filled in, for a cell without errors; in
+    ``formatos_con_errores`` the row fills in the error state too (aria-invalid, the class,
+    aria-describedby, the messages). The first column leaves the row's hidden inputs and
+    its errors to fill in.
+    """
+
+    def __init__(self, nombre, clase_celda, etiqueta, campo, formset, primera: bool):
+        widget = campo.widget
+        self.nombre = nombre
+        # The help text of the column (a lazy help_text evaluated per row costs a gettext).
+        self.ayuda = f"ayuda-col-{nombre}" if campo.help_text else ""
+        if isinstance(widget, CheckboxInput):
+            self.control, clase = "casilla", "form-check-input"
+        elif isinstance(widget, LupaSelect):
+            self.control, clase = "lupa", "form-select form-select-sm"
+        elif isinstance(widget, Textarea):
+            self.control, clase = "textarea", "form-control form-control-sm"
+        else:
+            self.control, clase = "input", "form-control form-control-sm"
+        self.clase_invalida = f"{clase} is-invalid"
+        fijos = {
+            "clase_celda": clase_celda,
+            "etiqueta": etiqueta,
+            "extras": format_html_join(
+                "",
+                ' {}="{}"',
+                (
+                    (clave, valor)
+                    for clave, valor in widget.attrs.items()
+                    if clave.startswith("data-") or clave == "maxlength"
+                ),
+            ),
+            "tipo": getattr(widget, "input_type", ""),
+            "filas": widget.attrs.get("rows", 1),
+        }
+        if not primera:  # the row's hidden inputs and errors go in the first cell
+            fijos |= {"ocultos": "", "de_la_fila": ""}
+        sin_errores = {
+            "invalido": "",
+            "clase": clase,
+            "describe": format_html(' aria-describedby="{}"', self.ayuda) if self.ayuda else "",
+            "errores": "",
+        }
+        controles = ("input", "input_con_valor") if self.control == "input" else (self.control,)
+        envoltorio = widget.formato_envoltorio(formset.renderer) if self.control == "lupa" else None
+        self.formatos = {c: _celda(c, envoltorio, **fijos, **sin_errores) for c in controles}
+        self.formatos_con_errores = {c: _celda(c, envoltorio, **fijos) for c in controles}
+
+
+def _celda(control, envoltorio=None, **fijos) -> str:
+    """The format string of a cell with ``control``, its ``fijos`` fields filled in.
+
+    A lupa's control goes inside the lupa's markup (``envoltorio``: the two halves its
+    template draws around the select, format strings already, left as they are).
+    """
+    td, control, fin = (_fijar(parte, **fijos) for parte in (_TD, CONTROLES[control], _FIN_TD))
+    if envoltorio:
+        antes, despues = envoltorio
+        return td + antes + control + despues + fin
+    return td + control + fin
+
+
 class Contexto:
-    """What every row shares: translated labels, the lupa markup, the rendered options."""
+    """What every row shares: the columns, the lupa markup, the rendered options.
+
+    Every row's widgets carry the same attributes (ActividadForm sets them), so the columns
+    are read once, from the formset's empty form.
+    """
 
     def __init__(self, formset):
-        self.etiquetas = {nombre: escape(_(etiqueta)) for nombre, _c, etiqueta in CELDAS}
-        # Which columns have help text (evaluating a lazy help_text per row costs a gettext).
         vacio = formset.empty_form
-        self.con_ayuda = {nombre for nombre, _c, _e in CELDAS if vacio.fields[nombre].help_text}
-        self.eliminar = escape(_("Eliminar"))
-        self.eliminar_renglon = escape(_("Eliminar renglón"))
-        self.lupas = {}
+        self.columnas = [
+            Columna(nombre, clase, etiqueta, vacio.fields[nombre], formset, primera=i == 0)
+            for i, (nombre, clase, etiqueta) in enumerate(CELDAS)
+        ]
+        self.eliminar = conditional_escape(ELIMINAR)
+        self.eliminar_renglon = conditional_escape(ELIMINAR_RENGLON)
         self.opciones = {}
         self.nombres = {}
+        self._opciones_con = {}
+        self._nombres_elegidos = {}
         for nombre, opciones in (
             ("ejecutor", formset.opciones_ejecutor),
             ("articulo", formset.opciones_articulo),
         ):
-            tabla, titulo = LUPAS[nombre]
-            titulo = escape(_(titulo))
-            self.lupas[nombre] = (
-                f'<div class="input-group flex-nowrap lupa" data-lupa data-lupa-url='
-                f'"{reverse("buscar", args=[tabla])}" data-lupa-titulo="{titulo}">'
-                '<div class="elegido">',
-                f'</select></div><button type="button" class="btn btn-outline-secondary lupa-boton '
-                f'solo-js" data-lupa-abrir aria-label="{titulo}" title="{titulo}"><span '
-                f'class="icono-lupa" aria-hidden="true"></span></button></div>',
-            )
-            self.opciones[nombre] = "".join(
-                f'<option value="{escape(valor)}">{escape(etiqueta)}</option>'
+            # (value, the option, the option selected), in the select's order.
+            self.opciones[nombre] = [
+                (
+                    str(valor),
+                    format_html('<option value="{}">{}</option>', valor, etiqueta),
+                    format_html('<option value="{}" selected>{}</option>', valor, etiqueta),
+                )
                 for valor, etiqueta in opciones.choices
+            ]
+            self.nombres[nombre] = {str(v): e for v, e in opciones.choices}
+
+    def opciones_con(self, nombre, clave: str):
+        """The options of ``nombre``'s select with the one of key ``clave`` selected."""
+        if (nombre, clave) not in self._opciones_con:
+            # Rows share a handful of values: each list is joined once per formset.
+            opciones = self.opciones[nombre]
+            elegida = next((i for i, (valor, _o, _s) in enumerate(opciones) if valor == clave), -1)
+            self._opciones_con[nombre, clave] = format_html_join(
+                "",
+                "{}",
+                (
+                    (marcada if i == elegida else opcion,)
+                    for i, (_v, opcion, marcada) in enumerate(opciones)
+                ),
             )
-            self.nombres[nombre] = {str(v): escape(e) for v, e in opciones.choices}
+        return self._opciones_con[nombre, clave]
 
-    def opciones_con(self, nombre, elegido) -> str:
-        html = self.opciones[nombre]
-        if elegido in (None, ""):
-            return html.replace('<option value="">', '<option value="" selected>', 1)
-        valor = escape(getattr(elegido, "pk", elegido))
-        return html.replace(f'<option value="{valor}">', f'<option value="{valor}" selected>', 1)
-
-    def nombre_elegido(self, nombre, elegido, invalido: bool) -> str:
+    def nombre_elegido(self, nombre, clave: str, invalido: bool):
         """The wrapping box that shows the chosen option's name (hidden from screen readers:
         they read the select itself)."""
-        clave = "" if elegido in (None, "") else str(getattr(elegido, "pk", elegido))
-        texto = self.nombres[nombre].get(clave) or self.nombres[nombre].get("", "")
-        clase = "form-select form-select-sm nombre-elegido" + (" is-invalid" if invalido else "")
-        return f'<span class="{clase}" aria-hidden="true" data-nombre-elegido>{texto}</span>'
-
-
-def _atributos(bound, clase, ctx, valor_html="") -> str:
-    # Django's own attribute order (name, value, …), which readers and tests expect.
-    partes = [f'name="{bound.html_name}"{valor_html} id="{bound.auto_id}"']
-    descritos = [f"ayuda-col-{bound.name}"] if bound.name in ctx.con_ayuda else []
-    if bound.errors:
-        clase += " is-invalid"
-        partes.append('aria-invalid="true"')
-        descritos.append(f"{bound.auto_id}_error")
-    partes.append(f'class="{clase}"')
-    if descritos:
-        partes.append(f'aria-describedby="{" ".join(descritos)}"')
-    for clave, valor in bound.field.widget.attrs.items():
-        if clave.startswith("data-") or clave == "maxlength":
-            partes.append(f'{clave}="{escape(valor)}"')
-    return " ".join(partes)
-
-
-def _control(bound, ctx: Contexto) -> str:
-    widget = bound.field.widget
-    valor = bound.value()
-    if isinstance(widget, CheckboxInput):
-        marcado = " checked" if widget.check_test(valor) else ""
-        return f'<input type="checkbox" {_atributos(bound, "form-check-input", ctx)}{marcado}>'
-    if bound.name in ctx.lupas:
-        antes, despues = ctx.lupas[bound.name]
-        return (
-            f"{antes}{ctx.nombre_elegido(bound.name, valor, bool(bound.errors))}"
-            f"<select {_atributos(bound, 'form-select form-select-sm', ctx)}>"
-            f"{ctx.opciones_con(bound.name, valor)}{despues}"
-        )
-    texto = widget.format_value(valor)
-    texto = "" if texto is None else escape(texto)
-    if isinstance(widget, Textarea):
-        filas = widget.attrs.get("rows", 1)
-        atributos = _atributos(bound, "form-control form-control-sm", ctx)
-        return f'<textarea {atributos} rows="{filas}">\n{texto}</textarea>'
-    valor_html = f' value="{texto}"' if texto else ""
-    atributos = _atributos(bound, "form-control form-control-sm", ctx, valor_html)
-    return f'<input type="{widget.input_type}" {atributos}>'
-
-
-def _errores(bound) -> str:
-    if not bound.errors:
-        return ""
-    lista = "".join(f"<div>{escape(e)}</div>" for e in bound.errors)
-    return f'<div class="invalid-feedback d-block" id="{bound.auto_id}_error">{lista}</div>'
-
-
-def render_fila(form, ctx: Contexto) -> str:
-    """One <tr> of the Actividades table for ``form`` (a bound or unbound ActividadForm)."""
-    clases = "fila-actividad"
-    if form.errors:
-        clases += " table-danger-subtle fila-con-error"
-    nueva = "" if form.instance.pk else " data-fila-nueva"
-    ocultos = form.hidden_fields()
-    celdas = []
-    for i, (nombre, clase, _etiqueta) in enumerate(CELDAS):
-        bound = form[nombre]
-        extra = despues = ""
-        if i == 0:
-            for h in ocultos:
-                valor = h.value()
-                valor_html = f' value="{escape(valor)}"' if valor not in (None, "") else ""
-                extra += f'<input type="hidden" name="{h.html_name}" id="{h.auto_id}"{valor_html}>'
-            otros = [*form.non_field_errors(), *(e for h in ocultos for e in h.errors)]
-            despues = "".join(
-                f'<div class="invalid-feedback d-block">{escape(e)}</div>' for e in otros
+        if (nombre, clave, invalido) not in self._nombres_elegidos:
+            nombres = self.nombres[nombre]
+            self._nombres_elegidos[nombre, clave, invalido] = format_html(
+                '<span class="form-select form-select-sm nombre-elegido{}" aria-hidden="true" '
+                "data-nombre-elegido>{}</span>",
+                " is-invalid" if invalido else "",
+                nombres.get(clave) or nombres.get("", ""),
             )
-        celdas.append(
-            f'<td class="{clase}">{extra}<label class="etiqueta-celda" for="{bound.id_for_label}">'
-            f"{ctx.etiquetas[nombre]}</label>{_control(bound, ctx)}{_errores(bound)}{despues}</td>"
-        )
-    horas = escape(decimal_local(form.instance.horas)) if form.instance.pk else ""
-    celdas.append(f'<td class="c-horas text-end" data-horas>{horas}</td>')
-    borrar = form["DELETE"]
-    marcado = " checked" if borrar.field.widget.check_test(borrar.value()) else ""
-    celdas.append(
-        f'<td class="c-eliminar"><div class="sin-js"><input type="checkbox" '
-        f'name="{borrar.html_name}" id="{borrar.auto_id}"{marcado}> <label '
-        f'for="{borrar.auto_id}">{ctx.eliminar}</label></div><button type="button" '
-        f'class="btn btn-sm btn-outline-danger solo-js boton-eliminar" data-formset-remove '
-        f'aria-label="{ctx.eliminar_renglon}" title="{ctx.eliminar_renglon}">'
-        '<span class="icono-eliminar" aria-hidden="true"></span></button></td>'
+        return self._nombres_elegidos[nombre, clave, invalido]
+
+
+def _celda_de(bound, columna: Columna, ctx: Contexto, fila=None):
+    """One cell: ``bound``'s label, control and errors (``fila``: in the first cell, the
+    row's hidden inputs and errors)."""
+    valor = bound.value()
+    errores = bound.errors
+    campos = {"id": bound.auto_id, "name": bound.html_name}
+    if fila:
+        campos["ocultos"], campos["de_la_fila"] = fila
+    formatos = columna.formatos
+    if errores:
+        formatos = columna.formatos_con_errores
+        descritos = [columna.ayuda] if columna.ayuda else []
+        campos |= {
+            "invalido": INVALIDO,
+            "clase": columna.clase_invalida,
+            "describe": format_html(
+                ' aria-describedby="{}"', " ".join([*descritos, f"{bound.auto_id}_error"])
+            ),
+            "errores": format_html(
+                '<div class="invalid-feedback d-block" id="{}_error">{}</div>',
+                bound.auto_id,
+                format_html_join("", "<div>{}</div>", ((e,) for e in errores)),
+            ),
+        }
+    control = columna.control
+    if control == "casilla":
+        campos["marcado"] = MARCADO if bound.field.widget.check_test(valor) else NADA
+    elif control == "lupa":
+        clave = "" if valor in (None, "") else str(getattr(valor, "pk", valor))
+        campos["nombre_elegido"] = ctx.nombre_elegido(columna.nombre, clave, bool(errores))
+        campos["opciones"] = ctx.opciones_con(columna.nombre, clave)
+    else:
+        texto = bound.field.widget.format_value(valor)
+        if control == "textarea":
+            campos["texto"] = texto or NADA
+        elif texto not in (None, ""):
+            control, campos["valor"] = "input_con_valor", texto
+    return format_html(formatos[control], **campos)
+
+
+def _ocultos(form):
+    """The row's hidden inputs (its id and its case), and their errors with the row's own."""
+    ocultos = form.hidden_fields()
+    entradas = format_html_join(
+        "",
+        "{}",
+        (
+            (
+                format_html(OCULTO, h.html_name, h.auto_id)
+                if (v := h.value()) in (None, "")
+                else format_html(OCULTO_CON_VALOR, h.html_name, h.auto_id, v),
+            )
+            for h in ocultos
+        ),
     )
-    return f'<tr data-formset-row{nueva} class="{clases}">{"".join(celdas)}</tr>\n'
+    otros = [*form.non_field_errors(), *(e for h in ocultos for e in h.errors)]
+    if not otros:
+        return entradas, NADA
+    errores = format_html_join(
+        "", '<div class="invalid-feedback d-block">{}</div>', ((e,) for e in otros)
+    )
+    return entradas, errores
+
+
+def render_fila(form, ctx: Contexto):
+    """One <tr> of the Actividades table for ``form`` (a bound or unbound ActividadForm)."""
+    primera, *resto = ctx.columnas
+    celdas = [
+        _celda_de(form[primera.nombre], primera, ctx, _ocultos(form)),
+        *(_celda_de(form[columna.nombre], columna, ctx) for columna in resto),
+    ]
+    borrar = form["DELETE"]
+    ident_borrar = conditional_escape(borrar.auto_id)
+    return format_html(
+        FILA,
+        NADA if form.instance.pk else FILA_NUEVA,
+        CLASES_FILA[bool(form.errors)],
+        *celdas,
+        decimal_local(form.instance.horas) if form.instance.pk else NADA,
+        borrar.html_name,
+        ident_borrar,
+        MARCADO if borrar.field.widget.check_test(borrar.value()) else NADA,
+        ident_borrar,
+        ctx.eliminar,
+        ctx.eliminar_renglon,
+        ctx.eliminar_renglon,
+    )
 
 
 def _contexto(formset) -> Contexto:
@@ -179,12 +324,12 @@ def _contexto(formset) -> Contexto:
     return formset._contexto_filas
 
 
-def render_filas(formset) -> str:
+def render_filas(formset):
     """Every row of the formset; the shared options are rendered once."""
     ctx = _contexto(formset)
-    return mark_safe("".join(render_fila(form, ctx) for form in formset.forms))
+    return format_html_join("", "{}", ((render_fila(form, ctx),) for form in formset.forms))
 
 
-def render_fila_vacia(formset) -> str:
+def render_fila_vacia(formset):
     """The formset's empty form (index __prefix__), for "Agregar renglón"."""
-    return mark_safe(render_fila(formset.empty_form, _contexto(formset)))
+    return render_fila(formset.empty_form, _contexto(formset))

@@ -3,16 +3,12 @@
 from django import forms
 from django.urls import reverse
 
-MAX_PK = 2**63 - 1  # larger "ids" are junk: the database cannot even compare them
+from efactory.claves import es_pk
 
 # The table whose chosen row scopes a dependent lupa (a contact belongs to a client).
 DEPENDENCIAS = {"contactos": "clientes"}
-
-
-def es_pk(valor) -> bool:
-    """Whether ``valor`` can be a primary key: ASCII digits within a 64-bit integer."""
-    texto = str(valor)
-    return texto.isascii() and texto.isdigit() and int(texto) <= MAX_PK
+# Where formato_envoltorio() puts the control: plain letters, which the template prints as is.
+MARCADOR_CONTROL = "LUPACONTROLAQUI"
 
 
 class TextoBuscado:
@@ -82,7 +78,14 @@ class LupaSelect(forms.Select):
         # container is marked too, because the error message that follows it is its sibling,
         # not the select's, and Bootstrap shows .invalid-feedback only after an .is-invalid.
         invalido = final.get("aria-invalid") == "true" or "is-invalid" in final.get("class", "")
-        context["widget"]["lupa"] = {
+        context["widget"]["lupa"] = self.contexto_lupa(
+            name, texto=texto, invalido=invalido, describe=final.get("aria-describedby", "")
+        )
+        return context
+
+    def contexto_lupa(self, name="", *, texto="", invalido=False, describe="", control=""):
+        """What the template says about the lupa around the select (``widget.lupa``)."""
+        return {
             "url": reverse("buscar", args=[self.tabla]),
             "etiqueta": self.etiqueta,
             "completo": self.completo,
@@ -90,9 +93,26 @@ class LupaSelect(forms.Select):
             "buscar": f"{name}_buscar",
             "texto": texto,
             "invalido": invalido,
-            "describe": final.get("aria-describedby", ""),
+            "describe": describe,
+            "control": control,
         }
-        return context
+
+    def formato_envoltorio(self, renderer) -> tuple[str, str]:
+        """This lupa's markup before and after the control, as two halves of a
+        :func:`~django.utils.html.format_html` format string.
+
+        For controls drawn in Python (the Actividades rows, cases/filas.py): they render the
+        widget's own template once per formset, with a placeholder for the select, so the
+        lupa's markup has one definition. The template escapes what it prints; braces are
+        doubled so that format_html() reads them as text.
+        """
+        contexto = {"widget": {"lupa": self.contexto_lupa(control=MARCADOR_CONTROL)}}
+        html = renderer.render(self.template_name, contexto).strip()
+        # Exactly one placeholder, or the unpacking fails loudly.
+        antes, despues = (
+            p.replace("{", "{{").replace("}", "}}") for p in html.split(MARCADOR_CONTROL)
+        )
+        return antes, despues
 
     def value_from_datadict(self, data, files, name):
         valor = super().value_from_datadict(data, files, name)

@@ -1,0 +1,116 @@
+"""The one formatter (efactory/formato.py): dates dd/mm/aaaa, times HH:MM, date-times in local
+time, Spanish decimal commas, Sí/No, choice labels and related names, in Python and as
+template filters."""
+
+import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.template import Context, Template
+
+from cases.models import Actividad, Caso, Ejecutor
+from efactory import formato
+
+D = datetime.date
+T = datetime.time
+UTC = ZoneInfo("UTC")
+
+
+@pytest.fixture(autouse=True)
+def caracas(settings):
+    settings.TIME_ZONE = "America/Caracas"
+
+
+def test_dates_read_dd_mm_aaaa():
+    assert formato.fecha(D(2026, 3, 9)) == "09/03/2026"
+    assert formato.fecha(None) == ""
+
+
+def test_a_moment_reads_in_local_time():
+    # 01:30 UTC on 11 March is 21:30 on 10 March in Caracas.
+    momento = datetime.datetime(2026, 3, 11, 1, 30, 15, tzinfo=UTC)
+
+    assert formato.fecha_hora(momento) == "10/03/2026 21:30"
+    assert formato.fecha_hora(momento, "segundos") == "10/03/2026 21:30:15"
+    assert formato.fecha(momento) == "10/03/2026"
+    assert formato.fecha_hora(None) == ""
+
+
+def test_times_read_hh_mm():
+    assert formato.hora(T(9, 5)) == "09:05"
+    assert formato.hora(None) == ""
+
+
+@pytest.mark.parametrize(
+    ("valor", "decimales", "texto"),
+    [
+        (Decimal("2.5"), 2, "2,50"),
+        (Decimal("2.345"), 2, "2,35"),  # rounded half up, not cut
+        (Decimal("1234.5"), 2, "1234,50"),
+        (2.5, 1, "2,5"),
+        (Decimal("40"), None, "40"),
+        (None, 2, ""),
+    ],
+)
+def test_decimals_read_with_a_comma(valor, decimales, texto):
+    assert formato.decimal_local(valor, decimales) == texto
+
+
+def test_booleans_read_si_or_no():
+    assert (formato.si_no(True), formato.si_no(False)) == ("Sí", "No")
+
+
+@pytest.mark.parametrize(
+    ("valor", "texto"),
+    [
+        (None, "—"),
+        ("", "—"),
+        (True, "Sí"),
+        (False, "No"),
+        (0, "0"),
+        (D(2026, 3, 9), "09/03/2026"),
+        (T(14, 0), "14:00"),
+        (datetime.datetime(2026, 3, 9, 18, 0, tzinfo=UTC), "09/03/2026 14:00"),
+        (Decimal("12.75"), "12,75"),
+        ("texto", "texto"),
+    ],
+)
+def test_any_value_reads_by_its_type(valor, texto):
+    assert formato.texto(valor) == texto
+
+
+def test_a_model_field_reads_its_choice_label_its_related_name_or_its_decimals():
+    campo = Caso._meta.get_field
+
+    assert formato.valor_de_campo(campo("etapa"), "en_progreso") == "En progreso"
+    assert formato.valor_de_campo(campo("etapa"), "") == "—"
+    nombres = {(Ejecutor, 7): "Ana Pérez"}
+    assert formato.valor_de_campo(campo("ejecutor"), 7, nombres) == "Ana Pérez"
+    assert formato.valor_de_campo(campo("ejecutor"), 8, nombres) == "#8"  # deleted since
+    assert formato.valor_de_campo(campo("ejecutor"), Ejecutor(nombre="Luis")) == "Luis"
+    assert formato.valor_de_campo(campo("estimado"), Decimal("40")) == "40,00"
+    assert formato.valor_de_campo(campo("interno"), False) == "No"
+    assert formato.valor_de_campo(Actividad._meta.get_field("hora_fin"), T(11, 0)) == "11:00"
+
+
+def test_templates_use_the_same_formatter():
+    plantilla = Template(
+        "{% load formato %}{{ d|fecha }} {{ t|hora }} {{ m|fecha_hora }} "
+        "{{ m|fecha_hora:'segundos' }} {{ n|decimal }} {{ n|decimal:1 }} {{ b|si_no }} "
+        "[{{ nada|fecha|default:'—' }}]"
+    )
+    contexto = Context(
+        {
+            "d": D(2026, 3, 9),
+            "t": T(8, 0),
+            "m": datetime.datetime(2026, 3, 11, 1, 30, 15, tzinfo=UTC),
+            "n": Decimal("2.5"),
+            "b": True,
+            "nada": None,
+        }
+    )
+
+    assert plantilla.render(contexto) == (
+        "09/03/2026 08:00 10/03/2026 21:30 10/03/2026 21:30:15 2,50 2,5 Sí [—]"
+    )
