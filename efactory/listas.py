@@ -1,4 +1,6 @@
-"""A paginator whose count query stays cheap on very large tables."""
+"""What the project's paged lists share (the cases and the clients): a paginator whose count
+stays cheap on very large tables, ``?por_pagina=``, and the ListView paging that goes with them.
+"""
 
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
@@ -63,3 +65,45 @@ class ConteoAcotadoPaginator(Paginator):
         por_clave = {obj.pk: obj for obj in lista.order_by().filter(pk__in=claves)}
         filas = [por_clave[clave] for clave in claves if clave in por_clave]
         return self._get_page(filas, number, self)
+
+
+def por_pagina(request, defecto=25, minimo=10, maximo=200) -> int:
+    """?por_pagina= clamped to [minimo, maximo]; junk gives the default."""
+    try:
+        valor = int(request.GET.get("por_pagina", defecto))
+    except (TypeError, ValueError):
+        return defecto
+    return min(max(valor, minimo), maximo)
+
+
+class ListaFiltradaMixin:
+    """For a ListView whose ``get_queryset()`` sets ``self.filterset`` (a FiltrosBase).
+
+    Pages with :class:`ConteoAcotadoPaginator`; a junk or out-of-range ``?page=`` shows a real
+    page, not a 404. The context gets the filterset, how many filters are in effect and which
+    parameters were ignored (``includes/_ignorados.html``).
+    """
+
+    paginator_class = ConteoAcotadoPaginator
+
+    def get_paginator(self, queryset, per_page, **kwargs):
+        return self.paginator_class(
+            queryset, per_page, pagina_pedida=self.request.GET.get("page"), **kwargs
+        )
+
+    def paginate_queryset(self, queryset, page_size):
+        """Like ListView's, but a junk or out-of-range ?page= shows a real page, not a 404."""
+        paginator = self.get_paginator(queryset, page_size)
+        # pagina_pedida is ?page= made ≥ 1 (junk → 1): page=0 or -1 shows the first page,
+        # not the last one as Paginator.get_page() would; past the end shows the last one.
+        page = paginator.get_page(paginator.pagina_pedida)
+        return paginator, page, page.object_list, page.has_other_pages()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            filterset=self.filterset,
+            filtros_activos=self.filterset.activos(),
+            ignorados=self.filterset.parametros_ignorados(),
+        )
+        return context

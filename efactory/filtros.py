@@ -1,0 +1,142 @@
+"""What the project's list filters share: URL vocabulary, yes/no and checkbox filters, and a
+FilterSet base that says which filters are in effect and which parameters were ignored.
+
+The case list (cases/filters.py) and the client list (customers/filters.py) build on it; the
+case forms use the same ``blanco`` vocabulary, so it lives below both.
+"""
+
+import django_filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+BLANCO = "blanco"  # URL value for the empty etapa/origen/complejidad ("En blanco")
+
+
+def con_blanco(choices):
+    """Choices of a field whose empty value is a real option: '' becomes 'blanco'."""
+    return [(BLANCO if value == "" else value, label) for value, label in choices]
+
+
+class ConBlancoFilter(django_filters.ChoiceFilter):
+    """A choice whose empty value is a real option ("En blanco"): the URL says ``blanco``
+    (``?etapa=blanco``) for the rows whose value is ''."""
+
+    def __init__(self, *args, choices, **kwargs):
+        super().__init__(*args, choices=con_blanco(choices), **kwargs)
+
+    def filter(self, qs, value):
+        if value == BLANCO:
+            return qs.filter(**{self.field_name: ""})
+        return super().filter(qs, value)
+
+
+class TextoFilter(django_filters.CharFilter):
+    """The free-text search box (``?q=``); the FilterSet's ``filtrar_texto`` applies it."""
+
+    def __init__(self, *, placeholder, label=None, **kwargs):
+        widget = forms.TextInput(attrs={"type": "search", "placeholder": placeholder})
+        super().__init__(
+            label=label or _("Buscar"), method="filtrar_texto", widget=widget, **kwargs
+        )
+
+
+class SiNoTodos(forms.NullBooleanSelect):
+    """A yes/no/any select in Spanish whose values are the URL's true/false."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [("", _("Todos")), ("true", _("Sí")), ("false", _("No"))]
+
+    def value_from_datadict(self, data, files, name):
+        # Hand an unrecognised value (?interno=maybe) to the field, which rejects it, so the
+        # list can say it was ignored instead of dropping it silently.
+        crudo = data.get(name)
+        valor = super().value_from_datadict(data, files, name)
+        return crudo if valor is None and crudo not in (None, "", "unknown") else valor
+
+
+class SiNoField(forms.NullBooleanField):
+    """true, false or empty (any); anything else is invalid."""
+
+    widget = SiNoTodos
+    default_error_messages = {"invalid": _("Elija Sí, No o Todos.")}
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        valor = super().to_python(value)
+        if valor is None:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return valor
+
+
+class SiNoFilter(django_filters.BooleanFilter):
+    field_class = SiNoField
+
+
+class CasillaInput(forms.CheckboxInput):
+    """A checkbox that hands the raw URL value to its field (CheckboxInput takes "maybe"
+    for True)."""
+
+    def value_from_datadict(self, data, files, name):
+        return data.get(name)
+
+
+class CasillaField(forms.Field):
+    """A checkbox kept in the URL: ``true`` ticks it; absent, empty or ``false`` leave it off.
+
+    Anything else is invalid, so the list says the value was ignored.
+    """
+
+    widget = CasillaInput
+    default_error_messages = {"invalid": _("Use true para marcarlo.")}
+
+    def to_python(self, value):
+        if value in (None, "", "false", False):
+            return False
+        if value in ("true", "on", True):
+            return True
+        raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+
+
+class CasillaFilter(django_filters.BooleanFilter):
+    """Filters only when ticked (``?vencidos=true``); ``false`` is the same as absent."""
+
+    field_class = CasillaField
+
+
+class FiltrosBase(django_filters.FilterSet):
+    """A list's filters, kept in the URL; an invalid value is left out and named.
+
+    ``sin_contar`` names parameters that are not filters (the list's ``orden``).
+    """
+
+    sin_contar: tuple[str, ...] = ()
+
+    def parametros_ignorados(self) -> list[str]:
+        """Names of the parameters whose values were invalid and are being ignored."""
+        self.form.is_valid()
+        return sorted(self.form.errors)
+
+    def activos(self, nombres=None) -> int:
+        """How many filters are in effect, among ``nombres`` if given."""
+        self.form.is_valid()
+        return sum(
+            1
+            for name, value in self.form.cleaned_data.items()
+            if name not in self.sin_contar
+            and (nombres is None or name in nombres)
+            and self.filtra(name, value)
+        )
+
+    def filtra(self, name, value) -> bool:
+        """Whether the cleaned ``value`` of filter ``name`` narrows the list.
+
+        Empty values and empty date ranges do not; ``False`` does (``?interno=false`` keeps
+        the non-internal rows) except from a checkbox, which is simply not ticked.
+        """
+        if value in (None, ""):
+            return False
+        if value is False:
+            return not isinstance(self.form.fields[name].widget, forms.CheckboxInput)
+        return not (hasattr(value, "start") and value.start is None and value.stop is None)
