@@ -1,9 +1,12 @@
+import contextlib
 import importlib
 
 import pytest
 from django.apps import apps
 from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
+from django.db import connections
+from django.test.utils import CaptureQueriesContext
 
 from tests.factories import UserFactory
 
@@ -63,3 +66,50 @@ def grupos(db):
 def staff(db):
     """A staff superuser: the one role that gets into the Django admin."""
     return UserFactory(username="jefe", is_staff=True, is_superuser=True)
+
+
+class Consultas(list):
+    """The SQL strings of one request, in order; ``respuesta`` is the request's response."""
+
+    respuesta = None
+
+
+@contextlib.contextmanager
+def _capturar():
+    sql = []
+    with CaptureQueriesContext(connections["default"]) as capturadas:
+        yield sql
+    sql.extend(q["sql"] for q in capturadas.captured_queries)
+
+
+@pytest.fixture
+def consultas_del_bloque():
+    """``with consultas_del_bloque() as sql:``: the SQL run inside the block, as a list.
+
+    For what is not one request: a service call, a model save, an export's stream. The
+    list fills when the block ends.
+    """
+    return _capturar
+
+
+@pytest.fixture
+def consultas():
+    """``consultas(client, "get"|"post", url, datos=None)``: the SQL of one request, as a list.
+
+    The one query-capturing helper of the suite for requests: tests compare two data sizes
+    with it and pin the count with ``django_assert_num_queries``. ``datos`` is the query
+    string of a GET or the body of a POST; the list's ``respuesta`` is the response.
+    """
+
+    def capturar(client, metodo, url, datos=None) -> Consultas:
+        with _capturar() as sql:
+            if datos is None:
+                respuesta = getattr(client, metodo)(url)
+            else:
+                respuesta = getattr(client, metodo)(url, datos)
+        assert respuesta.status_code in (200, 302), respuesta.status_code
+        capturadas = Consultas(sql)
+        capturadas.respuesta = respuesta
+        return capturadas
+
+    return capturar

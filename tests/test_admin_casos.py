@@ -59,6 +59,8 @@ def datos_admin(caso, **cambios) -> dict:
         "nivel": str(caso.nivel),
         "revisor": "",
         "comentario_solucion": "",
+        # The version the page was loaded with (a stale save is refused).
+        "version": str(caso.version),
         "actividades-TOTAL_FORMS": "0",
         "actividades-INITIAL_FORMS": "0",
     }

@@ -31,7 +31,7 @@ import pytest
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 from cases.models import Actividad, Caso, Secuencia
-from tests.cases.test_editor import URL_NUEVO, datos_caso, datos_post, fila
+from tests.cases.datos import URL_NUEVO, datos_caso, datos_post, fila
 from tests.factories import ClienteFactory, EjecutorFactory
 
 CLAVE = "clave-segura-123"  # the password of tests.factories.UserFactory

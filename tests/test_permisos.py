@@ -30,7 +30,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from cases.models import Actividad, Caso, Secuencia
 from customers.models import Cliente
-from tests.cases.test_editor import datos_caso, datos_de, datos_post, fila_de
+from tests.cases.datos import datos_caso, datos_de, datos_post, fila_de
 from tests.customers import datos as datos_clientes
 from tests.factories import (
     ActividadFactory,

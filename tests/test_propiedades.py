@@ -32,8 +32,8 @@ from cases.models import (
     Prioridad,
     Secuencia,
 )
-from customers.models import Estatus
-from tests.cases.test_editor import datos_de, datos_post, fila_de
+from efactory.estatus import Estatus
+from tests.cases.datos import datos_de, datos_post, fila_de
 from tests.factories import (
     ActividadFactory,
     ArticuloFactory,

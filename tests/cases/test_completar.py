@@ -12,12 +12,10 @@ import importlib
 
 import pytest
 from django.apps import apps
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cases.models import Caso, Etapa
-from tests.cases.test_editor import datos_caso, datos_de, datos_post, url_editar
+from tests.cases.datos import datos_caso, datos_de, datos_post, url_editar
 from tests.factories import (
     CasoFactory,
     ClienteFactory,
@@ -278,18 +276,15 @@ def test_a_bulk_new_ejecutor_fills_empty_grupo_and_departamento(cliente_coordina
     )
 
 
-def test_bulk_derived_fields_cost_no_query_per_case(cliente_coordinador, ana):
-    def consultas(n):
+def test_bulk_derived_fields_cost_no_query_per_case(consultas, cliente_coordinador, ana):
+    def completar(n) -> int:
         casos = [CasoFactory(etapa=Etapa.EN_PROGRESO) for _ in range(n)]
-        with CaptureQueriesContext(connection) as capturadas:
-            cliente_coordinador.post(
-                "/casos/seguimiento/",
-                {"casos": [c.pk for c in casos], "etapa": "completada", "ejecutor": ana.pk},
-            )
+        datos = {"casos": [c.pk for c in casos], "etapa": "completada", "ejecutor": ana.pk}
+        sql = consultas(cliente_coordinador, "post", "/casos/seguimiento/", datos)
         assert all(guardado(c).completado_en for c in casos)
-        return len(capturadas)
+        return len(sql)
 
-    assert consultas(2) == consultas(6)
+    assert completar(2) == completar(6)
 
 
 # --- The data migration ---------------------------------------------------------------------

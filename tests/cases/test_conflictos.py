@@ -5,10 +5,13 @@ import threading
 import pytest
 from django.db import connection
 from django.test import Client
+from django.urls import reverse
 
+from cases import views
 from cases.models import Actividad, Caso
-from tests.cases.test_editor import datos_de, datos_post, fila_de, url_editar
+from tests.cases.datos import datos_de, datos_post, fila_de, url_editar
 from tests.factories import ActividadFactory, CasoFactory, EjecutorFactory, UserFactory
+from tests.test_admin_casos import datos_admin
 
 pytestmark = pytest.mark.django_db
 
@@ -130,6 +133,107 @@ def test_a_missing_or_junk_version_is_treated_as_stale(ana, caso):
         assert respuesta.status_code == 409
     caso.refresh_from_db()
     assert caso.asunto == "Servidor lento"
+
+
+def test_the_save_takes_the_version_in_one_conditional_update(ana, caso, consultas):
+    """The UPDATE … WHERE version = … is the check and the lock: no query is added for it."""
+    http = cliente_de(ana)
+    datos = datos_post(datos_de(caso, asunto="Otro"), [fila_de(caso.actividades.get())])
+    http.get(url_editar(caso))
+
+    sql = consultas(http, "post", url_editar(caso), datos)
+    tomas = [q for q in sql if q.startswith('UPDATE "cases_caso"')]
+    assert len(tomas) == 2, "\n".join(tomas)  # the conditional UPDATE, then the row's save
+    assert f'"version" = {caso.version})' in tomas[0]
+    assert not [q for q in sql if "FOR UPDATE" in q]
+
+
+def test_a_case_deleted_while_its_page_was_open_answers_404(ana, caso, monkeypatch):
+    """The service raises the domain error (ConflictoDeVersion, nothing stored): the view
+    answers 404, not a 500."""
+    guardar = views.guardar_caso
+
+    def borrar_y_guardar(**kwargs):
+        Caso.objects.filter(pk=caso.pk).delete()
+        return guardar(**kwargs)
+
+    monkeypatch.setattr(views, "guardar_caso", borrar_y_guardar)
+    datos = datos_post(datos_de(caso, asunto="Tarde"), [fila_de(caso.actividades.get())])
+
+    assert cliente_de(ana).post(url_editar(caso), datos).status_code == 404
+
+
+def test_an_activity_deleted_in_the_admin_makes_open_editors_stale(ana, staff, caso):
+    fila = caso.actividades.get()
+    cargado = datos_post(datos_de(caso, asunto="Editado"), [fila_de(fila)])
+    respuesta = cliente_de(staff).post(
+        reverse("admin:cases_actividad_delete", args=[fila.pk]), {"post": "yes"}
+    )
+    assert respuesta.status_code == 302
+
+    respuesta = cliente_de(ana).post(url_editar(caso), cargado)
+
+    assert respuesta.status_code == 409
+    assert "fue eliminada por otra persona" in respuesta.content.decode()
+
+
+# --- The Django admin --------------------------------------------------------------------
+
+
+@pytest.fixture
+def caso_admin():
+    """A case without activities: the admin posts in datos_admin() carry no rows."""
+    return CasoFactory(asunto="Servidor lento")
+
+
+def test_the_admin_form_carries_the_version(staff, caso_admin):
+    html = cliente_de(staff).get(reverse("admin:cases_caso_change", args=[caso_admin.pk]))
+    assert f'name="version" value="{caso_admin.version}"' in html.content.decode()
+
+
+def test_the_admin_saves_a_current_page_and_takes_the_next_version(staff, caso_admin):
+    respuesta = cliente_de(staff).post(
+        reverse("admin:cases_caso_change", args=[caso_admin.pk]),
+        datos_admin(caso_admin, asunto="Desde el admin"),
+    )
+
+    assert respuesta.status_code == 302, respuesta.content.decode()[:2000]
+    caso_admin.refresh_from_db()
+    assert (caso_admin.asunto, caso_admin.version) == ("Desde el admin", 2)
+
+
+def test_the_admin_refuses_a_stale_save_and_says_who_saved(ana, staff, caso_admin):
+    cargado = datos_admin(caso_admin, asunto="Lo del admin")
+    cliente_de(ana).post(
+        url_editar(caso_admin), datos_post(datos_de(caso_admin, asunto="Lo de Ana"), [])
+    )
+
+    respuesta = cliente_de(staff).post(
+        reverse("admin:cases_caso_change", args=[caso_admin.pk]), cargado
+    )
+
+    assert respuesta.status_code == 200
+    html = respuesta.content.decode()
+    assert "No se guardó nada: Ana Pérez guardó estos datos el" in html
+    assert 'value="Lo del admin"' in html  # what the user typed is still there
+    caso_admin.refresh_from_db()
+    assert (caso_admin.asunto, caso_admin.version) == ("Lo de Ana", 2)
+
+
+@pytest.mark.parametrize("version", ["", "abc", None])
+def test_the_admin_refuses_a_save_without_a_version(staff, caso_admin, version):
+    datos = datos_admin(caso_admin, asunto="Sin versión", version=version)
+    if version is None:
+        del datos["version"]
+
+    respuesta = cliente_de(staff).post(
+        reverse("admin:cases_caso_change", args=[caso_admin.pk]), datos
+    )
+
+    assert respuesta.status_code == 200
+    assert "No se guardó nada: Otra persona guardó estos datos" in respuesta.content.decode()
+    caso_admin.refresh_from_db()
+    assert (caso_admin.asunto, caso_admin.version) == ("Servidor lento", 1)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -23,7 +23,8 @@ from cases.models import (
     Secuencia,
     minutos_entre,
 )
-from customers.models import Cliente, Contacto, Estatus
+from customers.models import Cliente, Contacto
+from efactory.estatus import Estatus
 
 pytestmark = pytest.mark.django_db
 

@@ -18,7 +18,7 @@ from django.test import Client
 from django.utils import timezone
 
 from cases.models import Caso, EnvioFormulario
-from tests.cases.test_editor import datos_caso, datos_de, datos_post, url_editar
+from tests.cases.datos import datos_caso, datos_de, datos_post, url_editar
 from tests.factories import CasoFactory, ClienteFactory, EjecutorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

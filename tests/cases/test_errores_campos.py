@@ -15,7 +15,7 @@ import pytest
 
 from cases.forms import ActividadForm, CasoForm, CasoRapidoForm
 from customers.forms import ClienteForm, ContactoForm
-from tests.cases.test_editor import datos_caso, datos_de, datos_post, fila
+from tests.cases.datos import datos_caso, datos_de, datos_post, fila
 from tests.customers import datos as datos_clientes
 from tests.factories import (
     CasoFactory,

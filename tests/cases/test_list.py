@@ -8,12 +8,12 @@ from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from django.db import connections
-from django.test.utils import CaptureQueriesContext
+from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from cases.models import Caso, Complejidad, Etapa, Origen, Prioridad
-from cases.pagination import ConteoAcotadoPaginator
+from efactory.listas import ConteoAcotadoPaginator
+from tests.cases.datos import XSS, XSS_ESCAPADO
 from tests.factories import (
     ActividadFactory,
     ArticuloFactory,
@@ -390,7 +390,9 @@ def test_ties_are_broken_by_numero_in_the_sort_direction(cliente_soporte):
     assert numeros(descendente) == de(tercero, segundo, primero)
 
 
-@pytest.mark.parametrize("orden", ["zzz", "asunto", "--numero", "-", "password", "cliente__nombre"])
+@pytest.mark.parametrize(
+    "orden", ["zzz", "asunto", "--numero", "-", "password", "cliente__nombre", "cliente,numero"]
+)
 def test_an_unknown_sort_is_ignored(cliente_soporte, para_ordenar, orden):
     response = cliente_soporte.get(URL, {"orden": orden})
 
@@ -440,20 +442,22 @@ def test_column_headers_link_to_their_sort_and_mark_the_current_one(cliente_sopo
         assert encabezados[texto]["href"] is None
 
 
-def test_a_descending_column_says_so_and_links_to_ascending(cliente_soporte, para_ordenar):
-    response = cliente_soporte.get(URL, {"orden": "-cliente"})
+@pytest.mark.parametrize(
+    ("params", "columna", "ascendente"),
+    [
+        ({"orden": "-cliente"}, "Cliente", "cliente"),
+        ({}, "Documento", "numero"),  # the default order
+    ],
+    ids=["-cliente", "default"],
+)
+def test_a_descending_column_says_so_and_links_to_ascending(
+    cliente_soporte, para_ordenar, params, columna, ascendente
+):
+    response = cliente_soporte.get(URL, params)
 
     encabezados = {th["texto"]: th for th in enlaces(response).encabezados if th["texto"]}
-    assert encabezados["Cliente"]["aria_sort"] == "descending"
-    assert parametros(encabezados["Cliente"]["href"]) == {"orden": ["cliente"]}
-
-
-def test_the_default_order_is_marked_on_documento(cliente_soporte, para_ordenar):
-    response = cliente_soporte.get(URL)
-
-    encabezados = {th["texto"]: th for th in enlaces(response).encabezados if th["texto"]}
-    assert encabezados["Documento"]["aria_sort"] == "descending"
-    assert parametros(encabezados["Documento"]["href"]) == {"orden": ["numero"]}
+    assert encabezados[columna]["aria_sort"] == "descending"
+    assert parametros(encabezados[columna]["href"]) == {"orden": [ascendente]}
 
 
 def test_the_clear_filters_link_points_to_the_bare_list(cliente_soporte, mundo):
@@ -480,6 +484,7 @@ def test_the_clear_filters_link_points_to_the_bare_list(cliente_soporte, mundo):
         ({"interno": "maybe"}, "interno"),
         ({"facturable": "quizas"}, "facturable"),
         ({"orden": "zzz"}, "orden"),
+        ({"orden": "cliente,-numero"}, "orden"),  # one key, not a list of them
     ],
 )
 def test_a_bad_filter_value_is_ignored_and_the_page_says_so(
@@ -683,34 +688,47 @@ def test_coordinador_sees_bulk_actions_and_export_with_the_filters(cliente_coord
     assert parametros(exportar) == {"etapa": ["retrasada"], "orden": ["nivel"], "formato": ["xlsx"]}
 
 
+def test_the_list_links_to_agregar_rapido(cliente_soporte):
+    html = cliente_soporte.get(URL).content.decode()
+
+    assert re.search(r'<a [^>]*href="/casos/rapido/"[^>]*>Agregar rápido</a>', html)
+
+
+def test_the_list_hides_agregar_rapido_from_who_cannot_add(client, sin_grupo):
+    sin_grupo.user_permissions.add(Permission.objects.get(codename="view_caso"))
+    client.force_login(sin_grupo)
+
+    html = client.get(URL).content.decode()
+
+    assert 'href="/casos/rapido/"' not in html
+
+
 # --- Queries -----------------------------------------------------------------------------
 
 
 def test_the_list_runs_the_same_queries_for_10_and_100_rows(
-    cliente_coordinador, django_assert_max_num_queries
+    consultas, cliente_coordinador, django_assert_num_queries
 ):
     ana = EjecutorFactory(nombre="Ana")
     for i in range(110):
         CasoFactory(ejecutor=ana if i % 2 else None, etapa=Etapa.EN_PROGRESO)
     params = {"etapa": "en_progreso", "orden": "cliente"}
-    cliente_coordinador.get(URL, params)
+    cliente_coordinador.get(URL, params)  # warm up the session and caches
 
-    with CaptureQueriesContext(connections["default"]) as diez:
-        response = cliente_coordinador.get(URL, {**params, "por_pagina": "10"})
-    assert len(numeros(response)) == 10
-    with CaptureQueriesContext(connections["default"]) as cien:
-        response = cliente_coordinador.get(URL, {**params, "por_pagina": "100"})
-    assert len(numeros(response)) == 100
+    diez = consultas(cliente_coordinador, "get", URL, {**params, "por_pagina": "10"})
+    assert len(numeros(diez.respuesta)) == 10
+    cien = consultas(cliente_coordinador, "get", URL, {**params, "por_pagina": "100"})
+    assert len(numeros(cien.respuesta)) == 100
 
-    assert len(diez.captured_queries) == len(cien.captured_queries)
+    assert len(diez) == len(cien), "\n".join(cien)
     # 1-4 session, user, user permissions, group permissions
     # 5 the bounded count of the filtered cases (SELECT COUNT(*) FROM (… LIMIT cota + 1))
-    # 6-11 the filter form's choices: coord., ejecutor, grupo, depto., artículo, clase
-    # 12-13 the bulk action bar's choices of ejecutor and coord. (active ones)
-    # 14 the keys of the page (LIMIT/OFFSET over the sort's index only)
-    # 15 the page of cases by those keys, with cliente and ejecutor joined
-    # 16 the total and billable hours of those cases (one SUM over their activities)
-    with django_assert_max_num_queries(16):
+    # 6 the keys of the page (LIMIT/OFFSET over the sort's index only)
+    # 7 the page of cases by those keys, with cliente and ejecutor joined
+    # 8 the total and billable hours of those cases (one SUM over their activities)
+    # 9-14 the filter form's choices: coord., ejecutor, grupo, depto., artículo, clase
+    # 15-16 the bulk action bar's choices of ejecutor and coord. (active ones)
+    with django_assert_num_queries(16):
         cliente_coordinador.get(URL, {**params, "por_pagina": "100"})
 
 
@@ -840,28 +858,34 @@ def test_each_row_shows_asunto_whole_and_its_hours_with_decimal_commas(cliente_s
     assert filas[sin_horas.documento][-3:-1] == ["0,00", "0,00"]
 
 
-def test_the_hours_are_summed_for_the_cases_of_the_page_only(cliente_soporte, monkeypatch):
+def test_html_typed_into_the_case_is_shown_as_text(cliente_soporte, caso_con_html):
+    html = cliente_soporte.get(URL).content.decode()
+
+    assert XSS not in html
+    assert XSS_ESCAPADO in html
+
+
+def test_the_hours_are_summed_for_the_cases_of_the_page_only(consultas, cliente_soporte):
     """One aggregate over the page's ids, not an annotation over the filtered set."""
     casos = [CasoFactory() for _ in range(12)]
     for caso in casos:
         ActividadFactory(caso=caso, hora_inicio=datetime.time(8, 0), hora_fin=datetime.time(8, 45))
 
-    with CaptureQueriesContext(connections["default"]) as consultas:
-        response = cliente_soporte.get(URL, {"por_pagina": "10"})
+    sql = consultas(cliente_soporte, "get", URL, {"por_pagina": "10"})
 
-    assert [c.horas_total for c in response.context["object_list"]] == [Decimal("0.75")] * 10
-    sumas = [q["sql"] for q in consultas.captured_queries if "SUM(" in q["sql"].upper()]
+    pagina = sql.respuesta.context["object_list"]
+    assert [c.horas_total for c in pagina] == [Decimal("0.75")] * 10
+    sumas = [q for q in sql if "SUM(" in q.upper()]
     assert len(sumas) == 1
     # … WHERE "caso_id" IN (the ten ids of the page) GROUP BY …
     ids = re.search(r"\bIN \(([\d, ]+)\)", sumas[0]).group(1)
-    assert {int(pk) for pk in ids.split(",")} == {c.pk for c in response.context["object_list"]}
+    assert {int(pk) for pk in ids.split(",")} == {c.pk for c in pagina}
 
 
-def test_more_activities_add_no_queries(cliente_soporte, django_assert_max_num_queries):
+def test_more_activities_add_no_queries(consultas, cliente_soporte):
     casos = [CasoFactory() for _ in range(10)]
-    cliente_soporte.get(URL)
-    with CaptureQueriesContext(connections["default"]) as pocas:
-        cliente_soporte.get(URL)
+    cliente_soporte.get(URL)  # warm up the session and caches
+    pocas = consultas(cliente_soporte, "get", URL)
     for i, caso in enumerate(casos):
         for h in range(5):
             ActividadFactory(
@@ -870,11 +894,10 @@ def test_more_activities_add_no_queries(cliente_soporte, django_assert_max_num_q
                 hora_fin=datetime.time(8 + h, 30),
                 facturable=bool(i % 2),
             )
-    with CaptureQueriesContext(connections["default"]) as muchas:
-        response = cliente_soporte.get(URL)
+    muchas = consultas(cliente_soporte, "get", URL)
 
-    assert len(pocas.captured_queries) == len(muchas.captured_queries)
-    assert {c.horas_total for c in response.context["object_list"]} == {Decimal("2.50")}
+    assert len(pocas) == len(muchas), "\n".join(muchas)
+    assert {c.horas_total for c in muchas.respuesta.context["object_list"]} == {Decimal("2.50")}
 
 
 # --- The filter form -------------------------------------------------------------------------

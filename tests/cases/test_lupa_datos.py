@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from customers.models import Cliente, Estatus
+from customers.models import Cliente
+from efactory.estatus import Estatus
 from tests.factories import (
     CasoFactory,
     ClienteFactory,

@@ -6,7 +6,7 @@ from django.db import IntegrityError, models
 from simple_history.manager import HistoryManager
 
 from cases.models import Caso, CasoQuerySet, Etapa, Prioridad
-from customers.models import Estatus
+from efactory.estatus import Estatus
 from tests.factories import CasoFactory, EjecutorFactory
 
 pytestmark = pytest.mark.django_db
