@@ -1,13 +1,14 @@
 from django.contrib import admin, messages
 from django.db import IntegrityError, models
-from django.db.models import F
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from simple_history.admin import SimpleHistoryAdmin
 
+from efactory import versiones
 from efactory.numeros import DecimalInput
 
+from . import conflictos
 from .formsets import BaseActividadFormSet
 from .models import Actividad, Articulo, Caso, Clase, Departamento, Ejecutor, Grupo, Secuencia
 from .services import comprobar_solapes
@@ -40,20 +41,20 @@ class ActividadInline(admin.TabularInline):
     model = Actividad
     formset = BaseActividadFormSet
     extra = 0
-    fields = [
-        "fecha",
-        "hora_inicio",
-        "hora_fin",
-        "descripcion",
-        "ejecutor",
-        "facturable",
-        "articulo",
-    ]
+    fields = Actividad.CAMPOS
     autocomplete_fields = ["ejecutor", "articulo"]
 
 
+class CasoAdminForm(versiones.FormularioVersionado):
+    """The admin's case form: it carries the version and refuses a stale save."""
+
+    def historiales(self):
+        return conflictos.historiales(self.instance)
+
+
 @admin.register(Caso)
-class CasoAdmin(SimpleHistoryAdmin):
+class CasoAdmin(versiones.AdminVersionado, SimpleHistoryAdmin):
+    form = CasoAdminForm
     # Estimado as in the editor: "40,00", typed "2,5" or "2.5".
     formfield_overrides = {models.DecimalField: {"localize": True, "widget": DecimalInput}}
     list_display = [
@@ -68,17 +69,7 @@ class CasoAdmin(SimpleHistoryAdmin):
     ]
     list_filter = ["etapa", "prioridad", "origen", "complejidad", "interno", "facturable"]
     search_fields = ["numero", "asunto", "comentario", "cliente__nombre", "cliente__codigo"]
-    autocomplete_fields = [
-        "cliente",
-        "contacto",
-        "coordinador",
-        "ejecutor",
-        "revisor",
-        "articulo",
-        "clase",
-        "grupo",
-        "departamento",
-    ]
+    autocomplete_fields = Caso.RELACIONES
     list_select_related = ["cliente", "ejecutor"]
     readonly_fields = [
         "documento",
@@ -86,7 +77,7 @@ class CasoAdmin(SimpleHistoryAdmin):
         "propietario",
         "creado_en",
         "actualizado_en",
-        "version",
+        "version_actual",
     ]
     date_hierarchy = "fecha_inicio"
     inlines = [ActividadInline]
@@ -118,14 +109,11 @@ class CasoAdmin(SimpleHistoryAdmin):
             "Otros",
             {
                 "fields": [
-                    "estimado",
-                    "complejidad",
-                    "nivel",
-                    "facturable",
-                    "revisor",
-                    "comentario_solucion",
+                    *Caso.CAMPOS_OTROS,
                     "propietario",
-                    ("creado_en", "actualizado_en", "version"),
+                    ("creado_en", "actualizado_en", "version_actual"),
+                    # The hidden version the page was loaded with (FormularioVersionado).
+                    "version",
                 ]
             },
         ),
@@ -134,6 +122,10 @@ class CasoAdmin(SimpleHistoryAdmin):
     @admin.display(description=_lazy("Documento"), ordering="numero")
     def documento(self, obj):
         return obj.documento
+
+    @admin.display(description=_lazy("Versión"))
+    def version_actual(self, obj):
+        return obj.version
 
     def get_search_results(self, request, queryset, search_term):
         """The app's accent-insensitive search (Caso.objects.buscar): "nandu" finds Ñandú."""
@@ -144,10 +136,8 @@ class CasoAdmin(SimpleHistoryAdmin):
     def save_model(self, request, obj, form, change):
         if not change and obj.propietario_id is None:
             obj.propietario = request.user
-        if change:
-            # Editors open on this case see their page as stale (conflict detection).
-            obj.version += 1
         obj.aplicar_derivados()
+        # AdminVersionado takes the next version (or refuses a stale save).
         super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):
@@ -175,7 +165,7 @@ class CasoAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Actividad)
-class ActividadAdmin(SimpleHistoryAdmin):
+class ActividadAdmin(versiones.AdminDeFilas, SimpleHistoryAdmin):
     """Activities across cases, to look up and delete; read-only otherwise.
 
     An activity's rules (inside its case's dates, no overlap with the ejecutor's other rows
@@ -187,27 +177,14 @@ class ActividadAdmin(SimpleHistoryAdmin):
     list_filter = ["facturable", "fecha"]
     search_fields = ["descripcion", "caso__numero", "caso__asunto", "ejecutor__nombre"]
     list_select_related = ["caso", "ejecutor"]
+    # A row deleted here: its case's editors open now see their page as stale.
+    padre = "caso"
 
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
-
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        tocar_caso(obj.caso_id)
-
-    def delete_queryset(self, request, queryset):
-        casos = set(queryset.values_list("caso_id", flat=True))
-        super().delete_queryset(request, queryset)
-        for caso_id in casos:
-            tocar_caso(caso_id)
-
-
-def tocar_caso(caso_id):
-    """A row changed outside the editor: bump its case's version so open editors see it."""
-    Caso.objects.filter(pk=caso_id).update(version=F("version") + 1)
 
 
 @admin.register(Secuencia)

@@ -11,20 +11,11 @@ import tempfile
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import IntegerField, OuterRef, Subquery, Sum
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from .models import (
-    NUMERO_DIGITOS,
-    Actividad,
-    Complejidad,
-    Etapa,
-    Origen,
-    Prioridad,
-    calcular_dias,
-    minutos_a_horas,
-)
+from efactory.horas import minutos_a_horas
+
+from .models import NUMERO_DIGITOS, Actividad, Complejidad, Etapa, Origen, Prioridad
 
 CHUNK = 2000
 
@@ -114,28 +105,21 @@ def documento(numero) -> str:
     return str(numero).zfill(NUMERO_DIGITOS)
 
 
-def _minutos(facturable=None):
-    actividades = Actividad.objects.filter(caso=OuterRef("pk"))
-    if facturable is not None:
-        actividades = actividades.filter(facturable=facturable)
-    suma = actividades.order_by().values("caso").annotate(s=Sum("minutos")).values("s")
-    return Coalesce(Subquery(suma, output_field=IntegerField()), 0)
-
-
 def filas(queryset, hoy: datetime.date | None = None):
     """Yield one list of cell values per case (COLUMNAS_CASOS), in the queryset's order.
 
-    Related names come from joins and hours from correlated subqueries (one per row, on the
-    activity index), read CHUNK rows at a time, so memory stays flat however many cases are
-    exported and the number of queries does not depend on it.
+    Related names come from joins, hours from correlated subqueries (one per row, on the
+    activity index: CasoQuerySet.con_horas) and días en ejecución from the database
+    (CasoQuerySet.con_dias), read CHUNK rows at a time, so memory stays flat however many
+    cases are exported and the number of queries does not depend on it.
     """
-    hoy = hoy or timezone.localdate()
     prioridades = dict(Prioridad.choices)
     etapas = dict(Etapa.choices)
     origenes = dict(Origen.choices)
     complejidades = dict(Complejidad.choices)
     valores = (
-        queryset.annotate(minutos_total=_minutos(), minutos_facturables=_minutos(True))
+        queryset.con_horas()
+        .con_dias(hoy)
         .values_list(
             "numero",
             "asunto",
@@ -163,6 +147,7 @@ def filas(queryset, hoy: datetime.date | None = None):
             "revisor__nombre",
             "comentario_solucion",
             "version",
+            "dias_ejecucion",
             "minutos_total",
             "minutos_facturables",
             "completado_en",
@@ -198,7 +183,7 @@ def filas(queryset, hoy: datetime.date | None = None):
             sin_formula(c.revisor__nombre or ""),
             sin_formula(c.comentario_solucion),
             c.version,
-            calcular_dias(c.fecha_inicio, c.fecha_cierre, c.etapa, hoy),
+            c.dias_ejecucion,
             minutos_a_horas(c.minutos_total),
             minutos_a_horas(c.minutos_facturables),
             timezone.localtime(c.completado_en).replace(tzinfo=None) if c.completado_en else None,

@@ -2,12 +2,18 @@
 
 import django_filters
 from django import forms
-from django.db.models import Case, DurationField, ExpressionWrapper, F, Value, When
-from django.db.models.functions import Greatest
-from django.utils import timezone
+from django.db.models import F
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Cliente
+from efactory.filtros import (
+    CasillaFilter,
+    ConBlancoFilter,
+    FiltrosBase,
+    SiNoFilter,
+    TextoFilter,
+)
 
 from .forms import DateInput
 from .models import (
@@ -25,13 +31,6 @@ from .models import (
 )
 from .widgets import LupaSelect
 
-BLANCO = "blanco"  # URL value for the empty etapa/origen/complejidad ("En blanco")
-
-
-def con_blanco(choices):
-    """Choices of a field whose empty value is a real option: '' becomes 'blanco'."""
-    return [(BLANCO if value == "" else value, label) for value, label in choices]
-
 
 class DateRangeInput(django_filters.widgets.DateRangeWidget):
     """Two HTML date inputs named <campo>_after and <campo>_before.
@@ -47,144 +46,86 @@ class DateRangeInput(django_filters.widgets.DateRangeWidget):
         self.widgets = [DateInput(attrs=css), DateInput(attrs=css)]
 
 
-class SiNoTodos(forms.NullBooleanSelect):
-    """A yes/no/any select in Spanish whose values are the URL's true/false."""
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs)
-        self.choices = [("", _("Todos")), ("true", _("Sí")), ("false", _("No"))]
-
-    def value_from_datadict(self, data, files, name):
-        # Hand an unrecognised value (?interno=maybe) to the field, which rejects it, so the
-        # list can say it was ignored instead of dropping it silently.
-        crudo = data.get(name)
-        valor = super().value_from_datadict(data, files, name)
-        return crudo if valor is None and crudo not in (None, "", "unknown") else valor
+DESCENDENTE = _("{orden} (descendente)")
 
 
-class SiNoField(forms.NullBooleanField):
-    """true, false or empty (any); anything else is invalid."""
+class OrdenFilter(django_filters.OrderingFilter):
+    """``?orden=<clave>`` (``-<clave>``: descending): one key of ``fields``, else the default.
 
-    widget = SiNoTodos
-    default_error_messages = {"invalid": _("Elija Sí, No o Todos.")}
+    Each key sorts by its column or expression and then by ``desempate`` in the same
+    direction, so pages are stable and PostgreSQL reads each (key, numero) pair straight from
+    one index. Computed keys are added to the queryset (``preparar``) only when asked for.
+    Only ``anulables`` keys ask for NULLS LAST: on a NOT NULL column it would keep PostgreSQL
+    from reading the ordered index and make it sort a million rows instead.
 
-    def to_python(self, value):
-        if value in (None, ""):
-            return None
-        valor = super().to_python(value)
-        if valor is None:
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        return valor
-
-
-class SiNoFilter(django_filters.BooleanFilter):
-    field_class = SiNoField
-
-
-class CasillaInput(forms.CheckboxInput):
-    """A checkbox that hands the raw URL value to its field (CheckboxInput takes "maybe"
-    for True)."""
-
-    def value_from_datadict(self, data, files, name):
-        return data.get(name)
-
-
-class CasillaField(forms.Field):
-    """A checkbox kept in the URL: ``true`` ticks it; absent, empty or ``false`` leave it off.
-
-    Anything else is invalid, so the list says the value was ignored.
+    One key only, as the column headers link (not OrderingFilter's comma-separated list):
+    "cliente,numero" is an invalid value, ignored and named like any other.
     """
 
-    widget = CasillaInput
-    default_error_messages = {"invalid": _("Use true para marcarlo.")}
+    def __init__(self, *args, por_defecto, desempate, preparar=None, anulables=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        # One value, read like a ChoiceFilter's, not OrderingFilter's list of values.
+        self.field_class = django_filters.ChoiceFilter.field_class
+        self.por_defecto = por_defecto
+        self.desempate = desempate
+        self.preparar = preparar or {}
+        self.anulables = set(anulables)
 
-    def to_python(self, value):
-        if value in (None, "", "false", False):
-            return False
-        if value in ("true", "on", True):
-            return True
-        raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+    def build_choices(self, fields, labels):
+        return [
+            opcion
+            for campo, clave in fields.items()
+            for opcion in (
+                (clave, labels.get(campo, clave)),
+                (f"-{clave}", format_lazy(DESCENDENTE, orden=labels.get(campo, clave))),
+            )
+        ]
+
+    def filter(self, qs, value):
+        orden = value or self.por_defecto
+        if orden.removeprefix("-") not in self.param_map:
+            orden = self.por_defecto
+        descendente = orden.startswith("-")
+        clave = orden.removeprefix("-")
+        if clave in self.preparar:
+            qs = self.preparar[clave](qs)
+        campo = F(self.param_map[clave])
+        nulos_al_final = True if clave in self.anulables else None
+        if descendente:
+            return qs.order_by(campo.desc(nulls_last=nulos_al_final), F(self.desempate).desc())
+        return qs.order_by(campo.asc(nulls_last=nulos_al_final), F(self.desempate).asc())
 
 
-class CasillaFilter(django_filters.BooleanFilter):
-    """Filters only when ticked (``?vencidos=true``); ``false`` is the same as absent."""
-
-    field_class = CasillaField
-
-
-def dias_en_ejecucion(hoy=None):
-    """SQL for días en ejecución: to today, or to fecha_cierre once completada; ≥ 0."""
-    hoy = hoy or timezone.localdate()
-    hasta = Case(
-        When(etapa=Etapa.COMPLETADA, fecha_cierre__isnull=False, then=F("fecha_cierre")),
-        default=Value(hoy),
-    )
-    return Greatest(
-        ExpressionWrapper(hasta - F("fecha_inicio"), output_field=DurationField()),
-        Value(timezone.timedelta(0)),
-        output_field=DurationField(),
-    )
-
-
-# ?orden=<clave> → what the database sorts by; numero, in the same direction, breaks ties
-# so pages are stable and each (key, numero) pair is read straight from an index.
+# ?orden=<clave> → (what the database sorts by, the column's label)
 ORDENES = {
-    "numero": "numero",
-    "prioridad": "prioridad_orden",
-    "fecha_inicio": "fecha_inicio",
-    "cliente": "cliente__nombre",
-    "ejecutor": "ejecutor__nombre",
-    "etapa": "etapa_orden",
-    "avance": "avance",
-    "nivel": "nivel",
-    "dias": "dias_orden",
+    "numero": ("numero", _("Documento")),
+    "prioridad": ("prioridad_orden", _("Prioridad")),
+    "fecha_inicio": ("fecha_inicio", _("Inicio")),
+    "cliente": ("cliente__nombre", _("Cliente")),
+    "ejecutor": ("ejecutor__nombre", _("Ejecutor")),
+    "etapa": ("etapa_orden", _("Etapa")),
+    "avance": ("avance", _("Avance")),
+    "nivel": ("nivel", _("Nivel")),
+    "dias": ("dias_ejecucion", _("Días en ejecución")),
 }
 ORDEN_POR_DEFECTO = "-numero"
-ANULABLES = {"ejecutor__nombre"}
-ORDEN_CHOICES = [(k, k) for k in ORDENES] + [(f"-{k}", f"-{k}") for k in ORDENES]
 
 
-def ordenar(queryset, orden: str):
-    """Sort by a whitelisted key (``-`` for descending); anything else gets the default."""
-    descendente = orden.startswith("-")
-    clave = orden.lstrip("-")
-    if clave not in ORDENES:
-        return ordenar(queryset, ORDEN_POR_DEFECTO)
-    principal = ORDENES[clave]
-    if clave == "prioridad":
-        # alta first when ascending: alta=0, media=1, baja=2
-        queryset = queryset.con_orden_prioridad()
-    elif clave == "etapa":
-        queryset = queryset.alias(etapa_orden=orden_etapa())
-    elif clave == "dias":
-        queryset = queryset.alias(dias_orden=dias_en_ejecucion())
-    # Only nullable keys ask for NULLS LAST: on a NOT NULL column it would stop PostgreSQL
-    # from reading the ordered index and make it sort a million rows instead.
-    nulo = True if principal in ANULABLES else None
-    if descendente:
-        return queryset.order_by(F(principal).desc(nulls_last=nulo), F("numero").desc())
-    return queryset.order_by(F(principal).asc(nulls_last=nulo), F("numero").asc())
+def ordenar(queryset, orden: str = ORDEN_POR_DEFECTO):
+    """Sort ``queryset`` as the list's ``?orden=`` does (an unknown key: the default)."""
+    return CasoFilter.base_filters["orden"].filter(queryset, orden)
 
 
-class CasoFilter(django_filters.FilterSet):
+class CasoFilter(FiltrosBase):
     """The query parameters of /casos/ and /casos/exportar/ (bookmarkable)."""
 
-    q = django_filters.CharFilter(
-        label=_("Buscar"),
-        method="filtrar_texto",
-        widget=forms.TextInput(
-            attrs={"type": "search", "placeholder": _("Documento, asunto, comentario, cliente")}
-        ),
-    )
+    sin_contar = ("orden",)
+
+    q = TextoFilter(placeholder=_("Documento, asunto, comentario, cliente"))
     prioridad = django_filters.ChoiceFilter(
         label=_("Prioridad"), choices=Prioridad.choices, empty_label=_("Todas")
     )
-    etapa = django_filters.ChoiceFilter(
-        label=_("Etapa"),
-        choices=con_blanco(Etapa.choices),
-        method="filtrar_con_blanco",
-        empty_label=_("Todas"),
-    )
+    etapa = ConBlancoFilter(label=_("Etapa"), choices=Etapa.choices, empty_label=_("Todas"))
     abiertos = django_filters.BooleanFilter(
         label=_("Solo abiertos"),
         method="filtrar_abiertos",
@@ -214,17 +155,9 @@ class CasoFilter(django_filters.FilterSet):
     clase = django_filters.ModelChoiceFilter(
         label=_("Clase"), queryset=Clase.objects.all(), empty_label=_("Todas")
     )
-    origen = django_filters.ChoiceFilter(
-        label=_("Origen"),
-        choices=con_blanco(Origen.choices),
-        method="filtrar_con_blanco",
-        empty_label=_("Todos"),
-    )
-    complejidad = django_filters.ChoiceFilter(
-        label=_("Complejidad"),
-        choices=con_blanco(Complejidad.choices),
-        method="filtrar_con_blanco",
-        empty_label=_("Todas"),
+    origen = ConBlancoFilter(label=_("Origen"), choices=Origen.choices, empty_label=_("Todos"))
+    complejidad = ConBlancoFilter(
+        label=_("Complejidad"), choices=Complejidad.choices, empty_label=_("Todas")
     )
     fecha_inicio = django_filters.DateFromToRangeFilter(
         label=_("F/Inicio"), widget=DateRangeInput()
@@ -234,8 +167,22 @@ class CasoFilter(django_filters.FilterSet):
     )
     interno = SiNoFilter(label=_("Caso interno"))
     facturable = SiNoFilter(label=_("Facturable"))
-    orden = django_filters.ChoiceFilter(
-        label=_("Orden"), choices=ORDEN_CHOICES, method="filtrar_orden", widget=forms.HiddenInput
+    # Declared last: it sorts what the filters above leave (see filter_queryset()).
+    orden = OrdenFilter(
+        label=_("Orden"),
+        fields=[(campo, clave) for clave, (campo, _etiqueta) in ORDENES.items()],
+        field_labels=dict(ORDENES.values()),
+        por_defecto=ORDEN_POR_DEFECTO,
+        desempate="numero",
+        preparar={
+            # alta first when ascending: alta=0, media=1, baja=2
+            "prioridad": lambda qs: qs.con_orden_prioridad(),
+            # the workflow's order, not the alphabet's
+            "etapa": lambda qs: qs.alias(etapa_orden=orden_etapa()),
+            "dias": lambda qs: qs.con_dias(),
+        },
+        anulables={"ejecutor"},
+        widget=forms.HiddenInput,
     )
 
     class Meta:
@@ -245,38 +192,21 @@ class CasoFilter(django_filters.FilterSet):
     def filtrar_texto(self, queryset, name, value):
         return queryset.buscar(value)
 
-    def filtrar_con_blanco(self, queryset, name, value):
-        return queryset.filter(**{name: "" if value == BLANCO else value})
-
     def filtrar_abiertos(self, queryset, name, value):
         return queryset.abiertos() if value else queryset
 
     def filtrar_vencidos(self, queryset, name, value):
         return queryset.vencidos() if value else queryset
 
-    def filtrar_orden(self, queryset, name, value):
-        # Sorting is applied by the view after filtering (see ordenar()); nothing here.
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if "orden" not in self.form.cleaned_data:
+            # An invalid ?orden= is left out (and named as ignored): the default order.
+            queryset = self.filters["orden"].filter(queryset, None)
         return queryset
 
     @property
     def orden_actual(self) -> str:
         """The valid ?orden= value, or the default."""
         self.form.is_valid()
-        return self.form.cleaned_data.get("orden") or ORDEN_POR_DEFECTO
-
-    def parametros_ignorados(self) -> list[str]:
-        """Names of the parameters whose values were invalid and are being ignored."""
-        self.form.is_valid()
-        return sorted(self.form.errors)
-
-    def activos(self, nombres=None) -> int:
-        """How many filters (besides ordering) are in effect, among ``nombres`` if given."""
-        self.form.is_valid()
-        return sum(
-            1
-            for name, value in self.form.cleaned_data.items()
-            if name != "orden"
-            and (nombres is None or name in nombres)
-            and value not in (None, "", False)
-            and not (hasattr(value, "start") and value.start is None and value.stop is None)
-        )
+        return self.form.cleaned_data.get("orden") or self.filters["orden"].por_defecto

@@ -3,8 +3,7 @@
 import datetime
 import uuid
 
-from crispy_forms.helper import FormHelper
-from crispy_forms.layout import HTML, Div, Fieldset, Layout
+from crispy_forms.layout import HTML, Div, Fieldset
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -13,12 +12,17 @@ from django.utils import timezone
 from django.utils.formats import get_format
 from django.utils.translation import gettext_lazy as _
 
-from customers.models import Cliente, Contacto, Estatus
+from customers.models import Cliente, Contacto
+from efactory import versiones
+from efactory.claves import es_pk
+from efactory.estatus import Estatus
+from efactory.filtros import BLANCO, con_blanco
+from efactory.formularios import ayudante
 from efactory.numeros import NUMERO_INVALIDO, DecimalInput
 from efactory.textos import DEMASIADO_LARGO
 
 from .models import Actividad, Articulo, Caso, Clase, Departamento, Ejecutor, Grupo
-from .widgets import LupaSelect, es_pk
+from .widgets import LupaSelect
 
 
 class DateInput(forms.DateInput):
@@ -105,7 +109,7 @@ class CasoForm(forms.ModelForm):
     """The case itself (Generales and Otros); it has no prefix, so inputs carry field names."""
 
     # The version of the case the page was loaded with (stale edits are refused).
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+    version = versiones.CampoVersion()
     envio = campo_envio()
 
     class Meta:
@@ -128,12 +132,7 @@ class CasoForm(forms.ModelForm):
             "departamento",
             "origen",
             "comentario",
-            "estimado",
-            "complejidad",
-            "nivel",
-            "facturable",
-            "revisor",
-            "comentario_solucion",
+            *Caso.CAMPOS_OTROS,
         ]
         localized_fields = ["estimado"]
         widgets = {
@@ -212,10 +211,7 @@ class CasoForm(forms.ModelForm):
         for name in ("cliente", "contacto"):
             if Caso._meta.get_field(name).is_cached(instance) and getattr(instance, name):
                 self.fields[name].widget.cargados = [getattr(instance, name)]
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.disable_csrf = True
-        self.helper.layout = Layout(
+        self.helper = ayudante(
             "version",
             "envio",
             Fieldset(
@@ -303,11 +299,6 @@ class CasoForm(forms.ModelForm):
         )
         return exclude
 
-    def version_cargada(self) -> int | None:
-        """The version the user's page was loaded with, as submitted (None if junk)."""
-        valor = self.data.get("version", "")
-        return int(valor) if es_pk(valor) else None
-
 
 class OpcionesCompartidas:
     """One evaluated list of rows, shared by a choice field in every row of a formset.
@@ -372,15 +363,7 @@ class ActividadForm(forms.ModelForm):
 
     class Meta:
         model = Actividad
-        fields = [
-            "fecha",
-            "hora_inicio",
-            "hora_fin",
-            "descripcion",
-            "ejecutor",
-            "facturable",
-            "articulo",
-        ]
+        fields = Actividad.CAMPOS
         widgets = {
             "fecha": DateInput(),
             "hora_inicio": TimeInput(),
@@ -531,11 +514,9 @@ class SeguimientoForm(forms.Form):
         super().full_clean()
 
     def __init__(self, *args, **kwargs):
-        from .filters import BLANCO, con_blanco
         from .models import Etapa, Prioridad
 
         super().__init__(*args, **kwargs)
-        self.blanco = BLANCO
         sin_cambio = [(SIN_CAMBIO, _("— sin cambio —"))]
         self.fields["etapa"].choices = sin_cambio + con_blanco(Etapa.choices)
         self.fields["prioridad"].choices = sin_cambio + list(Prioridad.choices)
@@ -556,7 +537,7 @@ class SeguimientoForm(forms.Form):
         cambios = {}
         etapa = datos.get("etapa")
         if etapa:
-            cambios["etapa"] = "" if etapa == self.blanco else etapa
+            cambios["etapa"] = "" if etapa == BLANCO else etapa
         if datos.get("prioridad"):
             cambios["prioridad"] = datos["prioridad"]
         for campo in ("ejecutor", "coordinador"):
@@ -620,10 +601,7 @@ class CasoRapidoForm(forms.ModelForm):
                 "comentario",
             ]
         )
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.disable_csrf = True
-        self.helper.layout = Layout(
+        self.helper = ayudante(
             "envio",
             Div(
                 Div("asunto", css_class="col-12"),

@@ -5,11 +5,11 @@ from collections import defaultdict
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.forms import inlineformset_factory
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from customers.models import Estatus
+from efactory import formato
+from efactory.estatus import Estatus
 from efactory.formsets import BaseFilasFormSet
 
 from .forms import ActividadForm, CompartidaModelChoiceField, OpcionesCompartidas
@@ -61,11 +61,11 @@ class BaseActividadFormSet(BaseFilasFormSet):
     def ejecutor_caso(self):
         return self.instance.ejecutor if self._ejecutor_caso is DEL_CASO else self._ejecutor_caso
 
-    def get_queryset(self):
-        if not hasattr(self, "_queryset"):
-            # Rows come in chronological order; related names without a query per row.
-            self._queryset = super().get_queryset().select_related("ejecutor", "articulo")
-        return self._queryset
+    modelo_padre = Caso
+    form_fila = ActividadForm
+    max_filas = MAX_ACTIVIDADES
+    # Rows come in chronological order (the model's); related names without a query per row.
+    relacionadas = ("ejecutor", "articulo")
 
     def _compartir_opciones(self, ejecutores_del_caso, articulos_del_caso):
         """Evaluate the ejecutor and articulo choices once for every row.
@@ -211,8 +211,8 @@ class BaseActividadFormSet(BaseFilasFormSet):
                         % {
                             "ejecutor": data["ejecutor"].nombre,
                             "fecha": fecha_corta(data["fecha"]),
-                            "inicio": inicio_anterior.strftime("%H:%M"),
-                            "fin": fin_anterior.strftime("%H:%M"),
+                            "inicio": formato.hora(inicio_anterior),
+                            "fin": formato.hora(fin_anterior),
                         },
                     )
                 if fin_anterior is None or fin > fin_anterior:
@@ -262,21 +262,12 @@ def mensaje_cruce(data, inicio, fin, numero) -> str:
     ) % {
         "ejecutor": data["ejecutor"].nombre,
         "fecha": fecha_corta(data["fecha"]),
-        "inicio": inicio.strftime("%H:%M"),
-        "fin": fin.strftime("%H:%M"),
+        "inicio": formato.hora(inicio),
+        "fin": formato.hora(fin),
         "documento": str(numero).zfill(NUMERO_DIGITOS),
     }
 
 
 def actividad_formset_class(extra: int = 1):
     """The Actividades formset with ``extra`` empty rows (for pages without JavaScript)."""
-    return inlineformset_factory(
-        Caso,
-        Actividad,
-        form=ActividadForm,
-        formset=BaseActividadFormSet,
-        extra=extra,
-        can_delete=True,
-        max_num=MAX_ACTIVIDADES,
-        absolute_max=MAX_ACTIVIDADES,
-    )
+    return BaseActividadFormSet.clase(extra)

@@ -16,11 +16,12 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
-from customers.models import Cliente, Contacto, Estatus
+from customers.models import Cliente, Contacto
 from efactory.busqueda import Normalizado, normalizar
+from efactory.claves import es_pk
+from efactory.estatus import Estatus
 
 from .models import Articulo, Ejecutor
-from .widgets import es_pk
 
 LIMITE = 20
 

@@ -11,15 +11,30 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
-from django.db.models import Case, F, Q, Sum, Value, When, Window
-from django.db.models.functions import RowNumber
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Coalesce, Concat, Greatest, RowNumber
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from customers.models import Estatus
-from efactory.busqueda import COLACION, Normalizado, terminos
+from customers.models import Cliente
+from efactory import formato
+from efactory.busqueda import COLACION, EnSubconsulta, Normalizado, terminos
+from efactory.estatus import campo_estatus, estatus_valido
+from efactory.horas import minutos_a_horas
 
 NUMERO_DIGITOS = 8
 # The choices aplicar_derivados() follows (by attname), and "not loaded" for them.
@@ -90,18 +105,14 @@ class Ejecutor(models.Model):
     grupo = models.ForeignKey(
         Grupo, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("grupo")
     )
-    estatus = models.CharField(
-        _("estatus"), max_length=10, choices=Estatus.choices, default=Estatus.ACTIVO, db_index=True
-    )
+    estatus = campo_estatus()
 
     class Meta:
         verbose_name = _("ejecutor")
         verbose_name_plural = _("ejecutores")
         ordering = ["nombre"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(estatus__in=Estatus.values), name="ejecutor_estatus_valido"
-            ),
+            estatus_valido("ejecutor_estatus_valido"),
         ]
 
     def __str__(self):
@@ -175,7 +186,8 @@ class Complejidad(models.TextChoices):
 
 
 def fecha_corta(fecha: datetime.date) -> str:
-    return formats.date_format(fecha, "SHORT_DATE_FORMAT")
+    """dd/mm/aaaa, through the one formatter (efactory.formato)."""
+    return formato.fecha(fecha)
 
 
 def orden_prioridad():
@@ -209,21 +221,26 @@ class CasoQuerySet(models.QuerySet):
     def buscar(self, consulta: str):
         """Free text over numero, asunto, comentario and the client's nombre and codigo.
 
-        Accent- and case-insensitive; every word must appear. On PostgreSQL the LIKE runs on
-        ``f_unaccent(lower(busqueda))``, which has a trigram GIN index.
+        Accent- and case-insensitive; every word must appear, in the case's own text
+        (``busqueda``: asunto and comentario, lower case and without accents, computed by
+        the database on every write) or in its client's nombre or codigo, read from the
+        client's row: a rename is found at once and no write path keeps a copy. On
+        PostgreSQL each word is a BitmapOr of the trigram index on ``busqueda`` and the
+        case's cliente index over the clients that the clients' own trigram indexes find.
         """
         palabras = terminos(consulta)
         if not palabras:
             return self
-        qs = self.alias(busqueda_normalizada=Normalizado("busqueda"))
         condicion = Q()
         for palabra in palabras:
-            condicion &= Q(busqueda_normalizada__contains=palabra)
+            condicion &= Q(busqueda__contains=palabra) | EnSubconsulta(
+                F("cliente_id"), clientes_con(palabra)
+            )
         # isdecimal(), not isdigit(): "፩" is a digit to Python but int() refuses it.
         numeros = [int(p) for p in palabras if p.isdecimal() and len(p) <= 18]
         if len(palabras) == 1 and numeros:
             condicion |= Q(numero=numeros[0])
-        return qs.filter(condicion)
+        return self.filter(condicion)
 
     def para_lista(self):
         """What a list of cases shows: the related names, without one query per row."""
@@ -263,14 +280,41 @@ class CasoQuerySet(models.QuerySet):
             .order_by(F(campo).asc(nulls_last=True), *orden)
         )
 
+    def completo(self):
+        """Cases with everything their page shows: the nine related rows, in the same query."""
+        return self.select_related(*self.model.RELACIONES)
+
     def con_horas(self):
-        """Annotate total and billable minutes of the activities."""
+        """Annotate ``minutos_total`` and ``minutos_facturables`` of each case's activities,
+        read as hours through :attr:`Caso.horas_total` and :attr:`Caso.horas_facturables`.
+
+        Correlated subqueries on the activity index: the database sums the activities of the
+        rows it returns only, so a LIMIT (a client's latest cases) or a streamed export pays
+        per row returned, never a GROUP BY over every activity of the filtered cases. A page
+        of cases already loaded gets them from :meth:`ActividadQuerySet.horas_de` instead.
+        """
+        por_caso = Actividad.objects.filter(caso=OuterRef("pk")).minutos_por_caso()
         return self.annotate(
-            minutos_total=Sum("actividades__minutos", default=0),
-            minutos_facturables=Sum(
-                "actividades__minutos", filter=Q(actividades__facturable=True), default=0
-            ),
+            **{
+                nombre: Coalesce(Subquery(por_caso.values(nombre), output_field=IntegerField()), 0)
+                for nombre in sumas_de_minutos()
+            }
         )
+
+    def con_dias(self, hoy: datetime.date | None = None):
+        """Annotate ``dias_ejecucion``: :meth:`Caso.dias_en_ejecucion` computed by the database
+        (an integer), to sort or export by it."""
+        return self.annotate(dias_ejecucion=dias_en_ejecucion_sql(hoy))
+
+    def resumen(self) -> dict:
+        """How many cases there are and the hours of all their activities, in one query."""
+        sumas = self.aggregate(
+            num_casos=Count("pk", distinct=True), **sumas_de_minutos("actividades__")
+        )
+        return {
+            "num_casos": sumas["num_casos"],
+            **horas_de(sumas["minutos_total"], sumas["minutos_facturables"]),
+        }
 
 
 class Caso(models.Model):
@@ -477,12 +521,18 @@ class Caso(models.Model):
         max_length=MAX_COMENTARIO,
         help_text=_("Comentario asociado a la solución del caso."),
     )
-    busqueda = models.TextField(
-        _("texto de búsqueda"),
-        blank=True,
-        default="",
-        editable=False,
-        help_text=_("Asunto, comentario y cliente juntos, para la búsqueda libre."),
+    # Computed by the database on every write (save, bulk_create, bulk_update, update), so it
+    # is never stale; the search adds the client's nombre and codigo from the client's row.
+    # Stored already normalised: the trigram index is on the column itself, and checking a
+    # candidate row is a plain LIKE, not f_unaccent() of its text once per word.
+    busqueda = models.GeneratedField(
+        expression=Normalizado(
+            Concat("asunto", Value(" "), "comentario", output_field=models.TextField())
+        ),
+        output_field=models.TextField(),
+        db_persist=True,
+        verbose_name=_("texto de búsqueda"),
+        help_text=_("Asunto y comentario en minúsculas y sin acentos, para la búsqueda libre."),
     )
     completado_en = models.DateTimeField(
         _("completado en"),
@@ -494,6 +544,29 @@ class Caso(models.Model):
     creado_en = models.DateTimeField(_("creado en"), auto_now_add=True)
     actualizado_en = models.DateTimeField(_("actualizado en"), auto_now=True)
     version = models.PositiveIntegerField(_("versión"), default=1, editable=False)
+
+    # The nine lookups a whole case shows (its page, the conflict panel) and the admin finds
+    # with autocomplete: one list, so a new relation is added in one place.
+    RELACIONES = (
+        "cliente",
+        "contacto",
+        "coordinador",
+        "ejecutor",
+        "revisor",
+        "articulo",
+        "clase",
+        "grupo",
+        "departamento",
+    )
+    # The Otros section, in its order (the editor's form, the admin's fieldset).
+    CAMPOS_OTROS = (
+        "estimado",
+        "complejidad",
+        "nivel",
+        "facturable",
+        "revisor",
+        "comentario_solucion",
+    )
 
     objects = CasoQuerySet.as_manager()
     history = HistoricalRecords(
@@ -552,11 +625,6 @@ class Caso(models.Model):
     def save(self, *args, **kwargs):
         if not self.numero:
             self.numero = Secuencia.reservar("caso")
-        update_fields = kwargs.get("update_fields")
-        if update_fields is None or {"asunto", "comentario", "cliente"} & set(update_fields):
-            self.busqueda = self.texto_busqueda()
-            if update_fields is not None:
-                kwargs["update_fields"] = {*update_fields, "busqueda"}
         super().save(*args, **kwargs)
         self._recordar_elegidos()
 
@@ -644,14 +712,16 @@ class Caso(models.Model):
         if errors:
             raise ValidationError(errors)
 
-    def texto_busqueda(self, cliente=None) -> str:
-        """What the free-text search looks in: asunto, comentario, client name and code."""
-        cliente = cliente or self.cliente
-        return texto_busqueda(self.asunto, self.comentario, cliente.nombre, cliente.codigo)
-
     def dias_en_ejecucion(self, hoy: datetime.date | None = None) -> int:
-        """Days from fecha_inicio to today, or to fecha_cierre once completada; 0 before start."""
-        return calcular_dias(self.fecha_inicio, self.fecha_cierre, self.etapa, hoy)
+        """Días en ejecución: days from fecha_inicio to today, or to fecha_cierre once
+        completada; 0 before the start.
+
+        The rule for one case in memory; :func:`dias_en_ejecucion_sql` is the same rule for
+        the database (tests hold the two equal at every boundary).
+        """
+        hoy = hoy or timezone.localdate()
+        fin = self.fecha_cierre if self.etapa == Etapa.COMPLETADA and self.fecha_cierre else hoy
+        return max((fin - self.fecha_inicio).days, 0)
 
     @property
     def dias(self) -> int:
@@ -669,54 +739,129 @@ class Caso(models.Model):
         return self.esta_vencido()
 
     def totales(self) -> dict:
-        """Total and billable hours of the activities (uses prefetched rows when present)."""
-        return totales_de(self.actividades.all())
+        """Total and billable hours of its activities (``horas``, ``horas_facturables``).
+
+        From the minutes :meth:`CasoQuerySet.con_horas` or :meth:`ActividadQuerySet.horas_de`
+        loaded with the case; otherwise one aggregate query.
+        """
+        if "minutos_total" in self.__dict__:
+            return horas_de(self.minutos_total, self.minutos_facturables)
+        sumas = self.actividades.aggregate(**sumas_de_minutos())
+        return horas_de(sumas["minutos_total"], sumas["minutos_facturables"])
+
+    @property
+    def horas_total(self) -> Decimal:
+        return self.totales()["horas"]
+
+    @property
+    def horas_facturables(self) -> Decimal:
+        return self.totales()["horas_facturables"]
+
+
+class DiasEntre(models.Func):
+    """Whole days from the second date to the first, as an integer, on both databases."""
+
+    arg_joiner = " - "
+    template = "(%(expressions)s)"  # PostgreSQL: date - date is a number of days
+    output_field = models.IntegerField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="CAST(julianday(%(expressions)s) AS INTEGER)",
+            arg_joiner=") - julianday(",
+            **extra_context,
+        )
+
+
+def dias_en_ejecucion_sql(hoy: datetime.date | None = None):
+    """:meth:`Caso.dias_en_ejecucion` as a database expression (an integer): the days to
+    today, or to fecha_cierre once completada; 0 before the start."""
+    hasta = Case(
+        When(etapa=Etapa.COMPLETADA, fecha_cierre__isnull=False, then=F("fecha_cierre")),
+        default=Value(hoy or timezone.localdate()),
+        output_field=models.DateField(),
+    )
+    return Greatest(DiasEntre(hasta, F("fecha_inicio")), Value(0))
+
+
+def sumas_de_minutos(prefijo: str = "") -> dict:
+    """A case's hours as aggregates: total and billable minutes of activities.
+
+    ``prefijo`` reaches the activities from another model (``"actividades__"`` from Caso).
+    The one definition behind :meth:`CasoQuerySet.con_horas`, :meth:`CasoQuerySet.resumen`
+    and :class:`ActividadQuerySet`; :func:`totales_de` adds up rows already in memory.
+    """
+    return {
+        "minutos_total": Sum(f"{prefijo}minutos", default=0),
+        "minutos_facturables": Sum(
+            f"{prefijo}minutos", filter=Q(**{f"{prefijo}facturable": True}), default=0
+        ),
+    }
+
+
+def horas_de(minutos_total: int | None, minutos_facturables: int | None) -> dict:
+    """Total and billable minutes as the hours pages show (``horas``, ``horas_facturables``)."""
+    return {
+        "horas": minutos_a_horas(minutos_total),
+        "horas_facturables": minutos_a_horas(minutos_facturables),
+    }
 
 
 def totales_de(actividades) -> dict:
-    """Total and billable hours of some activities."""
+    """Total and billable hours of activity rows already loaded (the editor's rows): what
+    :func:`sumas_de_minutos` adds up in SQL, without a query."""
     total = facturable = 0
     for actividad in actividades:
         total += actividad.minutos
         if actividad.facturable:
             facturable += actividad.minutos
-    return {"horas": minutos_a_horas(total), "horas_facturables": minutos_a_horas(facturable)}
+    return horas_de(total, facturable)
 
 
-def calcular_dias(fecha_inicio, fecha_cierre, etapa, hoy: datetime.date | None = None) -> int:
-    """Días en ejecución: to today, or to fecha_cierre once completada; 0 before the start."""
-    hoy = hoy or timezone.localdate()
-    fin = fecha_cierre if etapa == Etapa.COMPLETADA and fecha_cierre else hoy
-    return max((fin - fecha_inicio).days, 0)
+def clientes_con(palabra: str):
+    """The pks of the clients whose nombre or codigo contains ``palabra`` (normalised).
 
-
-def texto_busqueda(asunto: str, comentario: str, nombre: str, codigo: str) -> str:
-    return f"{asunto} {comentario} {nombre} {codigo}"
-
-
-def busqueda_sql(nombre: str, codigo: str):
-    """The same text as :func:`texto_busqueda`, computed in SQL for a client's cases."""
-    from django.db.models.functions import Concat
-
-    return Concat(
-        "asunto",
-        Value(" "),
-        "comentario",
-        Value(" "),
-        Value(nombre),
-        Value(" "),
-        Value(codigo),
-        output_field=models.TextField(),
+    Compared as ``f_unaccent(lower(col))``, the expression of the clients' trigram indexes.
+    """
+    return (
+        Cliente.objects.alias(nombre_n=Normalizado("nombre"), codigo_n=Normalizado("codigo"))
+        .filter(Q(nombre_n__contains=palabra) | Q(codigo_n__contains=palabra))
+        .order_by()
+        .values("pk")
     )
-
-
-def minutos_a_horas(minutos: int) -> Decimal:
-    """Minutes as decimal hours, rounded to cents of an hour (what gets billed)."""
-    return (Decimal(minutos or 0) / Decimal(60)).quantize(Decimal("0.01"))
 
 
 def minutos_entre(inicio: datetime.time, fin: datetime.time) -> int:
     return (fin.hour * 60 + fin.minute) - (inicio.hour * 60 + inicio.minute)
+
+
+class ActividadQuerySet(models.QuerySet):
+    def minutos_por_caso(self):
+        """Total and billable minutes of these activities per case: ``values("caso")`` rows
+        with ``minutos_total`` and ``minutos_facturables``, in one grouped query."""
+        return self.order_by().values("caso").annotate(**sumas_de_minutos())
+
+    def horas_de(self, casos) -> list:
+        """Give each of ``casos`` (one page, already loaded) its total and billable hours.
+
+        One grouped query over the activities of those cases only: annotating the filtered
+        queryset instead would make the database sum the activities of every matching case
+        (a million of them) to show one page. Returns the cases as a list.
+        """
+        casos = list(casos)
+        por_caso = {}
+        if casos:
+            por_caso = {
+                fila["caso"]: fila
+                for fila in self.filter(caso__in=[caso.pk for caso in casos]).minutos_por_caso()
+            }
+        for caso in casos:
+            fila = por_caso.get(caso.pk, {})
+            caso.minutos_total = fila.get("minutos_total", 0)
+            caso.minutos_facturables = fila.get("minutos_facturables", 0)
+        return casos
 
 
 class Actividad(models.Model):
@@ -759,6 +904,18 @@ class Actividad(models.Model):
         _("minutos"), default=0, editable=False, help_text=_("Duración, calculada de las horas.")
     )
 
+    # The fields of a row, in the order of the editor's columns (its form, the admin inline).
+    CAMPOS = (
+        "fecha",
+        "hora_inicio",
+        "hora_fin",
+        "descripcion",
+        "ejecutor",
+        "facturable",
+        "articulo",
+    )
+
+    objects = ActividadQuerySet.as_manager()
     history = HistoricalRecords(verbose_name=_("historial de actividad"))
 
     class Meta:
@@ -796,7 +953,7 @@ class Actividad(models.Model):
                     "hora_fin": _(
                         "La hora de fin debe ser posterior a la hora de inicio (%(inicio)s)."
                     )
-                    % {"inicio": self.hora_inicio.strftime("%H:%M")}
+                    % {"inicio": formato.hora(self.hora_inicio)}
                 }
             )
 

@@ -4,12 +4,12 @@ import uuid
 from contextlib import contextmanager
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
-from .conflictos import ConflictoDeVersion
+from efactory import versiones
+
 from .models import Caso, EnvioFormulario
 
 
@@ -90,10 +90,9 @@ def guardar_caso(
     number inside the same transaction, so a failure leaves no case, no rows, no number used.
 
     An existing case is saved only if its stored ``version`` is still ``version`` (the one
-    the user's page was loaded with): the check is the database's own
-    ``UPDATE … SET version = version + 1 WHERE id = … AND version = …``, which takes the
-    row lock, so it holds across processes. Otherwise nothing is written and
-    ConflictoDeVersion is raised.
+    the user's page was loaded with; None is stale): :func:`efactory.versiones.tomar_version`,
+    whose conditional UPDATE takes the row lock, so it holds across processes. Otherwise
+    nothing is written and :class:`~efactory.versiones.ConflictoDeVersion` is raised.
 
     ``envio`` is the page's one-time token: a second save with it raises EnvioRepetido
     (for an edit it is taken before the version check, so a double click is not a
@@ -110,12 +109,7 @@ def guardar_caso(
                 caso.propietario = usuario
             else:
                 _tomar_envio(envio, caso.pk)
-                tomados = Caso.objects.filter(pk=caso.pk, version=version).update(
-                    version=F("version") + 1
-                )
-                if not tomados:
-                    raise ConflictoDeVersion
-                caso.version = version + 1
+                caso.version = versiones.tomar_version(Caso, caso.pk, version)
             caso.save()
             if nuevo:
                 _tomar_envio(envio, caso.pk)
@@ -152,7 +146,8 @@ def seguimiento_en_lote(*, casos, cambios: dict, usuario) -> int:
 
     Rows are locked first (SELECT … FOR UPDATE on PostgreSQL) so a concurrent edit cannot
     interleave; only cases whose values really change are written, and each written case
-    gets a new ``version`` and ``actualizado_en`` and its derived fields
+    gets a new ``version`` (:func:`efactory.versiones.subir_version`: there is no page
+    version to check) and ``actualizado_en`` and its derived fields
     (:meth:`Caso.aplicar_derivados`: completing, reopening, a new ejecutor's grupo).
     """
     if not cambios:
@@ -175,15 +170,16 @@ def seguimiento_en_lote(*, casos, cambios: dict, usuario) -> int:
                 # The object, not its id: aplicar_derivados reads the new ejecutor's grupo.
                 setattr(caso, campo, valor)
             derivados |= caso.aplicar_derivados(ahora=ahora)
-            caso.version += 1
             caso.actualizado_en = ahora
             cambiados.append(caso)
+        # Before the history rows are made: they record the new versions.
+        versiones.subir_version(Caso, cambiados)
         # One UPDATE per batch plus one INSERT of history rows: the Historial of each case
         # records the change and who made it.
         bulk_update_with_history(
             cambiados,
             Caso,
-            [*cambios, *sorted(derivados), "version", "actualizado_en"],
+            [*cambios, *sorted(derivados), "actualizado_en"],
             batch_size=500,
             default_user=usuario,
             default_change_reason=_("Seguimiento de casos"),

@@ -5,9 +5,10 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Sum
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
 from django.http import (
     FileResponse,
+    Http404,
     HttpResponseBadRequest,
     HttpResponseRedirect,
     StreamingHttpResponse,
@@ -23,15 +24,16 @@ from django.views import View
 from django.views.generic import DeleteView, DetailView, FormView, ListView, TemplateView
 
 from customers.models import Cliente
+from efactory import versiones
+from efactory.listas import ListaFiltradaMixin, por_pagina
 
-from .conflictos import ConflictoDeVersion, describir
+from .conflictos import describir
 from .exports import CSV, CSV_EXCEL, csv_stream, xlsx_archivo
-from .filters import CasoFilter, ordenar
+from .filters import CasoFilter
 from .forms import CasoForm, CasoRapidoForm, ProximosForm, SeguimientoForm
 from .formsets import actividad_formset_class
 from .historial import historial_de_caso
-from .models import Actividad, Articulo, Caso, Ejecutor, minutos_a_horas, totales_de
-from .pagination import ConteoAcotadoPaginator
+from .models import Actividad, Articulo, Caso, Ejecutor, totales_de
 from .services import (
     ActividadSolapada,
     EnvioRepetido,
@@ -41,7 +43,6 @@ from .services import (
     seguimiento_en_lote,
     token_envio,
 )
-from .widgets import es_pk
 
 PREFIJO_ACTIVIDADES = "actividades"
 
@@ -79,46 +80,13 @@ MAS_FILTROS = [
 RANGOS_DE_FECHAS = ["fecha_inicio", "fecha_cierre"]
 
 
-def con_horas(casos):
-    """Set ``horas_total`` and ``horas_facturables`` on each of the cases shown.
-
-    One aggregate query over the activities of those cases only: an annotation over the
-    filtered queryset would make the database sum the activities of every matching case
-    (a million of them) to show one page.
-    """
-    casos = list(casos)
-    minutos = {}
-    if casos:
-        minutos = {
-            fila["caso"]: fila
-            for fila in Actividad.objects.filter(caso__in=[c.pk for c in casos])
-            .order_by()
-            .values("caso")
-            .annotate(total=Sum("minutos"), facturables=Sum("minutos", filter=Q(facturable=True)))
-        }
-    for caso in casos:
-        fila = minutos.get(caso.pk, {})
-        caso.horas_total = minutos_a_horas(fila.get("total"))
-        caso.horas_facturables = minutos_a_horas(fila.get("facturables"))
-    return casos
-
-
-def por_pagina(request, defecto=25, minimo=10, maximo=200) -> int:
-    """?por_pagina= clamped to [minimo, maximo]; junk gives the default."""
-    try:
-        valor = int(request.GET.get("por_pagina", defecto))
-    except (TypeError, ValueError):
-        return defecto
-    return min(max(valor, minimo), maximo)
-
-
 def casos_filtrados(request, queryset):
     """The list's filters and ordering applied to ``queryset``: (filterset, ordered qs)."""
     filterset = CasoFilter(request.GET, queryset=queryset, request=request)
-    return filterset, ordenar(filterset.qs, filterset.orden_actual)
+    return filterset, filterset.qs
 
 
-class CasoListView(PermissionRequiredMixin, ListView):
+class CasoListView(PermissionRequiredMixin, ListaFiltradaMixin, ListView):
     """The coordinators' list: filters, free-text search, sorting, pagination, bulk follow-up.
 
     Every parameter lives in the URL, so a filtered, sorted page can be bookmarked.
@@ -126,7 +94,6 @@ class CasoListView(PermissionRequiredMixin, ListView):
 
     permission_required = "cases.view_caso"
     template_name = "cases/caso_list.html"
-    paginator_class = ConteoAcotadoPaginator
 
     def get_queryset(self):
         self.filterset, qs = casos_filtrados(self.request, Caso.objects.para_lista())
@@ -135,22 +102,10 @@ class CasoListView(PermissionRequiredMixin, ListView):
     def get_paginate_by(self, queryset):
         return por_pagina(self.request)
 
-    def get_paginator(self, queryset, per_page, **kwargs):
-        return self.paginator_class(
-            queryset, per_page, pagina_pedida=self.request.GET.get("page"), **kwargs
-        )
-
-    def paginate_queryset(self, queryset, page_size):
-        """Like ListView's, but a junk or out-of-range ?page= shows a real page, not a 404."""
-        paginator = self.get_paginator(queryset, page_size)
-        # pagina_pedida is ?page= made ≥ 1 (junk → 1): page=0 or -1 shows the first page,
-        # not the last one as Paginator.get_page() would; past the end shows the last one.
-        page = paginator.get_page(paginator.pagina_pedida)
-        return paginator, page, page.object_list, page.has_other_pages()
-
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        con_horas(context["object_list"])
+        # The hours of the page's cases only, in one grouped query.
+        Actividad.objects.horas_de(context["object_list"])
         orden = self.filterset.orden_actual
         columnas = []
         for etiqueta, clave, clase, corta in COLUMNAS_LISTA:
@@ -171,18 +126,15 @@ class CasoListView(PermissionRequiredMixin, ListView):
         user = self.request.user
         puede_lote = user.has_perm("cases.editar_lote_caso")
         context.update(
-            filterset=self.filterset,
             columnas=columnas,
             # The empty row spans every column, the selection column included when shown.
             num_columnas=len(columnas) + (1 if puede_lote else 0),
             orden=orden,
             por_pagina=self.get_paginate_by(None),
             opciones_por_pagina=[10, 25, 50, 100, 200],
-            filtros_activos=self.filterset.activos(),
             mas_filtros=[self.filterset.form[nombre] for nombre in MAS_FILTROS],
             rangos_de_fechas=[self.filterset.form[nombre] for nombre in RANGOS_DE_FECHAS],
             mas_filtros_activos=self.filterset.activos(MAS_FILTROS + RANGOS_DE_FECHAS),
-            ignorados=self.filterset.parametros_ignorados(),
             puede_lote=puede_lote,
             puede_exportar=user.has_perm("cases.exportar_caso"),
         )
@@ -269,21 +221,15 @@ class CasoDetailView(PermissionRequiredMixin, DetailView):
     template_name = "cases/caso_detail.html"
 
     def get_queryset(self):
-        return Caso.objects.select_related(
-            "cliente",
-            "contacto",
-            "coordinador",
-            "ejecutor",
-            "revisor",
-            "articulo",
-            "clase",
-            "grupo",
-            "departamento",
-            "propietario",
-        ).prefetch_related(
-            Prefetch(
-                "actividades",
-                queryset=Actividad.objects.select_related("ejecutor", "articulo"),
+        return (
+            Caso.objects.completo()
+            .select_related("propietario")
+            .con_horas()
+            .prefetch_related(
+                Prefetch(
+                    "actividades",
+                    queryset=Actividad.objects.select_related("ejecutor", "articulo"),
+                )
             )
         )
 
@@ -396,8 +342,8 @@ class CasoEditorView(PermissionRequiredMixin, TemplateView):
             return ya_guardado(request, guardado)
         caso = self.get_object()
         form, formset = self.formularios(caso)
-        version = self.version_base(form)
-        if caso is not None and version != caso.version:
+        version = versiones.version_de_la_pagina(request.POST)
+        if caso is not None and versiones.desactualizada(caso.version, version):
             # Someone saved since this page was loaded: nothing is written.
             return self.conflicto(form, formset, caso)
         if form.is_valid() and formset.is_valid():
@@ -405,7 +351,7 @@ class CasoEditorView(PermissionRequiredMixin, TemplateView):
                 caso = guardar_caso(
                     form=form, formset=formset, usuario=request.user, version=version, envio=envio
                 )
-            except ConflictoDeVersion:
+            except versiones.ConflictoDeVersion:
                 # Lost the race between the check above and the UPDATE: same answer.
                 return self.conflicto(form, formset, caso)
             except EnvioRepetido as repetido:
@@ -436,27 +382,11 @@ class CasoEditorView(PermissionRequiredMixin, TemplateView):
         context = self.get_context_data(form=form, formset=formset, caso=caso)
         return self.render_to_response(context, status=200)
 
-    def version_base(self, form) -> int | None:
-        """The version this save is based on: the page's, or the one the user chose to
-        overwrite ("Sobrescribir" posts the version shown in the conflict panel)."""
-        sobrescribir = self.request.POST.get("_sobrescribir", "")
-        if es_pk(sobrescribir):
-            return int(sobrescribir)
-        return form.version_cargada()
-
     def conflicto(self, form, formset, caso):
         """409 with the user's input kept and a panel: who saved, when, what differs."""
-        actual = Caso.objects.select_related(
-            "cliente",
-            "contacto",
-            "coordinador",
-            "ejecutor",
-            "revisor",
-            "articulo",
-            "clase",
-            "grupo",
-            "departamento",
-        ).get(pk=caso.pk)
+        actual = Caso.objects.completo().filter(pk=caso.pk).first()
+        if actual is None:
+            raise Http404(_("El caso ya no existe."))
         context = self.get_context_data(
             form=form, formset=formset, caso=actual, conflicto=describir(form, formset, actual)
         )
@@ -559,7 +489,7 @@ class ProximosView(PermissionRequiredMixin, TemplateView):
             clave = lambda c: c.ejecutor  # noqa: E731
         context["form"] = form
         context["valores"] = v
-        casos = con_horas(qs)  # the hours of every case of the page in one query
+        casos = Actividad.objects.horas_de(qs)  # the hours of the page's cases in one query
         # (group, its cases shown, how many open cases it has under the filters)
         context["grupos"] = [
             (grupo, list(filas), abiertos.get(grupo.pk if grupo else None, 0))

@@ -1,16 +1,14 @@
 """Filters and free-text search of the client list (/clientes/)."""
 
 import django_filters
-from django import forms
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from cases.filters import SiNoFilter
-from cases.models import Caso
 from efactory.busqueda import Normalizado, terminos
+from efactory.estatus import Estatus
+from efactory.filtros import FiltrosBase, SiNoFilter, TextoFilter
 
-from .models import Cliente, Estatus
+from .models import Cliente
 
 CAMPOS_BUSQUEDA = ["nombre", "codigo", "rif", "email"]
 
@@ -34,34 +32,14 @@ def buscar_clientes(queryset, consulta: str):
     return queryset.filter(condicion)
 
 
-def con_numero_de_casos(queryset):
-    """Annotate ``num_casos``: a correlated subquery, run only for the rows of the page."""
-    casos = (
-        Caso.objects.filter(cliente=OuterRef("pk"))
-        .order_by()
-        .values("cliente")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return queryset.annotate(
-        num_casos=Coalesce(Subquery(casos, output_field=IntegerField()), Value(0))
-    )
-
-
-class ClienteFilter(django_filters.FilterSet):
+class ClienteFilter(FiltrosBase):
     """The query parameters of /clientes/: ``q``, ``estatus``, ``tipo``, ``interno``.
 
     An invalid value (``?estatus=borrado``) fails its form field and is left out of the
     filtering; the page names it as ignored.
     """
 
-    q = django_filters.CharFilter(
-        label=_("Buscar"),
-        method="filtrar_texto",
-        widget=forms.TextInput(
-            attrs={"type": "search", "placeholder": _("Nombre, código, RIF o correo")}
-        ),
-    )
+    q = TextoFilter(placeholder=_("Nombre, código, RIF o correo"))
     estatus = django_filters.ChoiceFilter(
         label=_("Estatus"), choices=Estatus.choices, empty_label=_("Todos")
     )
@@ -76,13 +54,3 @@ class ClienteFilter(django_filters.FilterSet):
 
     def filtrar_texto(self, queryset, name, value):
         return buscar_clientes(queryset, value)
-
-    def parametros_ignorados(self) -> list[str]:
-        """Names of the parameters whose values were invalid and are being ignored."""
-        self.form.is_valid()
-        return sorted(self.form.errors)
-
-    def activos(self) -> int:
-        """How many filters are in effect."""
-        self.form.is_valid()
-        return sum(1 for value in self.form.cleaned_data.values() if value not in (None, ""))

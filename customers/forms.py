@@ -1,11 +1,12 @@
 """Forms of the client editor: the client itself and one row of its contacts."""
 
-from crispy_forms.helper import FormHelper
-from crispy_forms.layout import HTML, Div, Fieldset, Layout
+from crispy_forms.layout import HTML, Div, Fieldset
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from efactory import versiones
+from efactory.formularios import ayudante
 from efactory.textos import DEMASIADO_LARGO
 
 from .models import Cliente, Contacto
@@ -17,10 +18,10 @@ class ClienteForm(forms.ModelForm):
     """The client's data. It has no prefix, so its inputs carry the model's field names.
 
     ``version`` is the client's version when the page was loaded: saving over a newer one
-    is refused (see ``guardar_cliente``).
+    is refused (see ``efactory.versiones``).
     """
 
-    version = forms.CharField(required=False, widget=forms.HiddenInput)
+    version = versiones.CampoVersion()
 
     class Meta:
         model = Cliente
@@ -74,10 +75,7 @@ class ClienteForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.disable_csrf = True
-        self.helper.layout = Layout(
+        self.helper = ayudante(
             Fieldset(
                 _("Datos del cliente"),
                 Div(
@@ -97,11 +95,6 @@ class ClienteForm(forms.ModelForm):
             ),
             HTML('{% include "customers/_contactos.html" %}'),
         )
-
-    def clean_version(self) -> int | None:
-        """The version the page was loaded with; a tampered value means "unknown"."""
-        valor = self.cleaned_data.get("version") or ""
-        return int(valor) if valor.isascii() and valor.isdigit() and len(valor) < 10 else None
 
     def otro_cliente(self, **filtro) -> Cliente | None:
         """Another client (not this one) matching ``filtro``, if any."""

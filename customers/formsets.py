@@ -1,7 +1,6 @@
 """The client's Contactos inline formset."""
 
 from django.db.models import Count
-from django.forms import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -27,11 +26,10 @@ class BaseContactoFormSet(BaseFilasFormSet):
         ),
         "too_many_forms": _("Como máximo se pueden enviar %(num)d contactos a la vez."),
     }
-
-    def get_queryset(self):
-        if not hasattr(self, "_queryset"):
-            self._queryset = super().get_queryset().order_by("nombre", "pk")
-        return self._queryset
+    modelo_padre = Cliente
+    form_fila = ContactoForm
+    max_filas = MAX_CONTACTOS
+    orden_filas = ("nombre", "pk")
 
     def clean(self):
         """Rules across rows: an intact management form, no deleting a contact in use."""
@@ -44,8 +42,6 @@ class BaseContactoFormSet(BaseFilasFormSet):
         The row gets the error and its DELETE box is unticked on the re-shown page, so the
         row reappears (the page's script hides rows marked for deletion) with the reason.
         """
-        from cases.models import Caso  # cases depends on customers, not the other way
-
         eliminados = {
             form.instance.pk: form
             for form in self.initial_forms
@@ -53,14 +49,16 @@ class BaseContactoFormSet(BaseFilasFormSet):
         }
         if not eliminados:
             return
+        # Counted through the reverse relation (Caso.contacto): customers never imports cases.
         en_uso = (
-            Caso.objects.filter(contacto_id__in=eliminados)
+            Contacto.objects.filter(pk__in=eliminados)
+            .annotate(n=Count("casos"))
+            .filter(n__gt=0)
             .order_by()
-            .values("contacto_id")
-            .annotate(n=Count("pk"))
+            .values("pk", "n")
         )
         for fila in en_uso:
-            form = eliminados[fila["contacto_id"]]
+            form = eliminados[fila["pk"]]
             form.add_error(
                 None,
                 ngettext(
@@ -78,13 +76,4 @@ class BaseContactoFormSet(BaseFilasFormSet):
 
 def contacto_formset_class(extra: int = 1):
     """The Contactos formset with ``extra`` empty rows (for pages without JavaScript)."""
-    return inlineformset_factory(
-        Cliente,
-        Contacto,
-        form=ContactoForm,
-        formset=BaseContactoFormSet,
-        extra=extra,
-        can_delete=True,
-        max_num=MAX_CONTACTOS,
-        absolute_max=MAX_CONTACTOS,
-    )
+    return BaseContactoFormSet.clase(extra)

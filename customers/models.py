@@ -5,15 +5,10 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from efactory.busqueda import COLACION
+from efactory.estatus import campo_estatus, estatus_valido
 
 # Longest address accepted (characters).
 MAX_DIRECCION = 500
-
-
-class Estatus(models.TextChoices):
-    ACTIVO = "activo", _("Activo")
-    INACTIVO = "inactivo", _("Inactivo")
-    SUSPENDIDO = "suspendido", _("Suspendido")
 
 
 class Cliente(models.Model):
@@ -35,9 +30,7 @@ class Cliente(models.Model):
     email = models.EmailField(_("correo electrónico"), blank=True)
     telefono = models.CharField(_("teléfono"), max_length=40, blank=True)
     direccion = models.TextField(_("dirección"), blank=True, max_length=MAX_DIRECCION)
-    estatus = models.CharField(
-        _("estatus"), max_length=10, choices=Estatus.choices, default=Estatus.ACTIVO, db_index=True
-    )
+    estatus = campo_estatus()
     interno = models.BooleanField(
         _("interno"),
         default=False,
@@ -55,9 +48,7 @@ class Cliente(models.Model):
             models.UniqueConstraint(
                 fields=["rif"], condition=~Q(rif=""), name="cliente_rif_unico_si_existe"
             ),
-            models.CheckConstraint(
-                condition=Q(estatus__in=Estatus.values), name="cliente_estatus_valido"
-            ),
+            estatus_valido("cliente_estatus_valido"),
         ]
 
     def __str__(self):
@@ -65,21 +56,10 @@ class Cliente(models.Model):
 
     def save(self, *args, **kwargs):
         self.rif = (self.rif or "").strip().upper()
-        anterior = None
-        if self.pk:
-            anterior = Cliente.objects.filter(pk=self.pk).values("nombre", "codigo").first()
         super().save(*args, **kwargs)
-        if anterior and (anterior["nombre"], anterior["codigo"]) != (self.nombre, self.codigo):
-            self.actualizar_busqueda_de_casos()
 
     def get_absolute_url(self):
         return reverse("customers:cliente_detail", args=[self.pk])
-
-    def actualizar_busqueda_de_casos(self):
-        """Refresh the search text of this client's cases after a rename (one UPDATE)."""
-        from cases.models import busqueda_sql
-
-        self.casos.update(busqueda=busqueda_sql(self.nombre, self.codigo))
 
 
 class Contacto(models.Model):

@@ -2,7 +2,7 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.forms import BaseInlineFormSet, ModelChoiceField
+from django.forms import BaseInlineFormSet, ModelChoiceField, inlineformset_factory
 from django.forms.formsets import INITIAL_FORM_COUNT, TOTAL_FORM_COUNT
 from django.utils.translation import gettext_lazy as _
 
@@ -52,6 +52,46 @@ class BaseFilasFormSet(BaseInlineFormSet):
 
     mensaje_alterado = _("Los renglones llegaron alterados; recargue la página.")
     mensaje_fila_ajena = _("Este renglón ya no existe o es de otro registro; recargue la página.")
+    # How the stored rows are read: their order and the related rows they show.
+    orden_filas: tuple[str, ...] = ()
+    relacionadas: tuple[str, ...] = ()
+    # What clase() builds the formset class of: the parent model, the rows' form, the most rows.
+    modelo_padre = None
+    form_fila = None
+    max_filas = 1000
+
+    @classmethod
+    def clase(cls, extra: int = 1):
+        """The inline formset class of ``form_fila`` rows under ``modelo_padre``.
+
+        Every row can be deleted; ``extra`` empty rows serve pages without JavaScript; at
+        most ``max_filas`` rows are accepted, however many the POST claims.
+        """
+        return inlineformset_factory(
+            cls.modelo_padre,
+            cls.form_fila._meta.model,
+            form=cls.form_fila,
+            formset=cls,
+            extra=extra,
+            can_delete=True,
+            max_num=cls.max_filas,
+            absolute_max=cls.max_filas,
+        )
+
+    def get_queryset(self):
+        """The parent's stored rows, in ``orden_filas`` with ``relacionadas``: one query.
+
+        Built once and kept, so that every use (the forms, the row lookups of
+        :class:`FilaGuardadaField`, the rules across rows) reads the same evaluated rows.
+        """
+        if not hasattr(self, "_queryset"):
+            filas = super().get_queryset()
+            if self.orden_filas:
+                filas = filas.order_by(*self.orden_filas)
+            if self.relacionadas:
+                filas = filas.select_related(*self.relacionadas)
+            self._queryset = filas
+        return self._queryset
 
     def total_form_count(self):
         """Never more rows than the POST really carries.

@@ -116,6 +116,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            "libraries": {"formato": "efactory.formato", "tablas": "efactory.tablas"},
         },
     },
 ]

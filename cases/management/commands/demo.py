@@ -37,7 +37,8 @@ from cases.models import (
     Secuencia,
     minutos_entre,
 )
-from customers.models import Cliente, Contacto, Estatus
+from customers.models import Cliente, Contacto
+from efactory.estatus import Estatus
 
 URL = "http://127.0.0.1:8000/"
 CASOS_POR_DEFECTO = 300
@@ -812,8 +813,6 @@ class Command(BaseCommand):
             # says when, on its closing day.
             completado_en=self.completado_en(fecha_cierre) if etapa == Etapa.COMPLETADA else None,
         )
-        # bulk_create skips save(): fill the free-text search column here.
-        caso.busqueda = caso.texto_busqueda(cliente)
         return caso, self.actividades(rng, ctx, caso, ejecutor, articulo, facturable)
 
     @staticmethod
