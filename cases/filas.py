@@ -4,16 +4,18 @@ Django renders every widget (and every <option>) through a template; 500 rows of
 with two selects each took seconds. Here each cell is one ``format_html`` call (every value
 escaped on the way in: no fragment can forget it), and what all rows share is built once per
 formset: each column's format string with its class, label and attributes already filled
-in (escaped), the options of the ejecutor/artículo selects, and the lupa around those
-selects, which comes from the LupaSelect's own template (includes/lupa_select.html), so the
-rows and the case's fields share one definition of it.
+in (escaped), the chosen names of the ejecutor/artículo selects (which list only the chosen
+option: the lupa's type-to-search box finds the others), and the lupa around those selects,
+which comes from the LupaSelect's own template (includes/lupa_select.html), so the rows and
+the case's fields share one definition of it (its no-JavaScript box included).
 The markup is the one the page's CSS, app.js and lupa.js expect (data-formset-row, data-lupa,
 …), and every input keeps its label, help text, maximum length and error links.
 
 Ejecutor and Artículo: a <select> cannot wrap its text, and long names ("Carlos Eduardo
 Mendoza Villalobos") do not fit a column of a row that must fit 1366 px. With JavaScript on,
 the chosen name is shown in a box that wraps (``.nombre-elegido``, kept in sync by app.js)
-under the real, transparent select, which still takes clicks, the keyboard and the label.
+under the lupa's search box (lupa.js puts it in the select's place), transparent until it
+has the focus; it takes clicks, the keyboard and the label.
 """
 
 from django.forms import CheckboxInput, Textarea
@@ -22,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from efactory.formato import decimal_local
 
-from .widgets import LupaSelect
+from .widgets import LupaSelect, TextoBuscado
 
 CELDAS = [
     # (field, cell class, column label)
@@ -180,7 +182,6 @@ class Contexto:
         ]
         self.eliminar = conditional_escape(ELIMINAR)
         self.eliminar_renglon = conditional_escape(ELIMINAR_RENGLON)
-        self.opciones = {}
         self.nombres = {}
         self._opciones_con = {}
         self._nombres_elegidos = {}
@@ -188,30 +189,26 @@ class Contexto:
             ("ejecutor", formset.opciones_ejecutor),
             ("articulo", formset.opciones_articulo),
         ):
-            # (value, the option, the option selected), in the select's order.
-            self.opciones[nombre] = [
-                (
-                    str(valor),
-                    format_html('<option value="{}">{}</option>', valor, etiqueta),
-                    format_html('<option value="{}" selected>{}</option>', valor, etiqueta),
-                )
-                for valor, etiqueta in opciones.choices
-            ]
             self.nombres[nombre] = {str(v): e for v, e in opciones.choices}
 
     def opciones_con(self, nombre, clave: str):
-        """The options of ``nombre``'s select with the one of key ``clave`` selected."""
+        """The options of ``nombre``'s select: the empty one and the chosen one, if any.
+
+        Never the whole table: the lupa's type-to-search box (static/js/lupa.js) finds the
+        others, so a row weighs the same with 40 ejecutores or 400.
+        """
         if (nombre, clave) not in self._opciones_con:
-            # Rows share a handful of values: each list is joined once per formset.
-            opciones = self.opciones[nombre]
-            elegida = next((i for i, (valor, _o, _s) in enumerate(opciones) if valor == clave), -1)
-            self._opciones_con[nombre, clave] = format_html_join(
-                "",
-                "{}",
-                (
-                    (marcada if i == elegida else opcion,)
-                    for i, (_v, opcion, marcada) in enumerate(opciones)
-                ),
+            etiqueta = self.nombres[nombre].get(clave) if clave else None
+            vacia = self.nombres[nombre].get("", "")
+            self._opciones_con[nombre, clave] = (
+                format_html(
+                    '<option value="">{}</option><option value="{}" selected>{}</option>',
+                    vacia,
+                    clave,
+                    etiqueta,
+                )
+                if etiqueta is not None
+                else format_html('<option value="" selected>{}</option>', vacia)
             )
         return self._opciones_con[nombre, clave]
 
@@ -260,6 +257,10 @@ def _celda_de(bound, columna: Columna, ctx: Contexto, fila=None):
         clave = "" if valor in (None, "") else str(getattr(valor, "pk", valor))
         campos["nombre_elegido"] = ctx.nombre_elegido(columna.nombre, clave, bool(errores))
         campos["opciones"] = ctx.opciones_con(columna.nombre, clave)
+        # After a refused save, the text typed in the no-JavaScript box, as it was typed.
+        campos["texto_buscado"] = (
+            format_html(' value="{}"', valor.texto) if isinstance(valor, TextoBuscado) else NADA
+        )
     else:
         texto = bound.field.widget.format_value(valor)
         if control == "textarea":

@@ -7,8 +7,11 @@ from efactory.claves import es_pk
 
 # The table whose chosen row scopes a dependent lupa (a contact belongs to a client).
 DEPENDENCIAS = {"contactos": "clientes"}
-# Where formato_envoltorio() puts the control: plain letters, which the template prints as is.
+# Where formato_envoltorio() puts the control, the row's field name and the text typed in the
+# no-JavaScript box: plain letters, which the template prints as they are.
 MARCADOR_CONTROL = "LUPACONTROLAQUI"
+MARCADOR_NOMBRE = "LUPANOMBREAQUI"
+MARCADOR_TEXTO = "LUPATEXTOAQUI"
 
 
 class TextoBuscado:
@@ -38,6 +41,13 @@ def resolver(tabla: str, texto: str, *, cliente=None) -> str | None:
     ]
     if exactos or len(encontrados) == 1:
         return str((exactos or encontrados)[0].pk)
+    if encontrados and "email" in definicion.campos and "@" in texto:
+        # An e-mail address names one person even when it is part of another's.
+        exactos = list(
+            definicion.modelo._default_manager.filter(definicion.activo, email__iexact=texto)[:2]
+        )
+        if len(exactos) == 1:
+            return str(exactos[0].pk)
     return None
 
 
@@ -45,15 +55,18 @@ class LupaSelect(forms.Select):
     """A ``<select>`` with a magnifier button that opens the lupa search assistant.
 
     The form still posts the primary key under the field's own name and the field validates
-    it against its full queryset. With ``completo=False`` (big tables: clients, contacts) the
-    select renders only the chosen row, never the whole table, and the browser turns it into
-    a type-to-search box; with ``completo=True`` (small tables) it keeps every option.
+    it against its full queryset. With ``completo=False`` (the default: clients, contacts,
+    ejecutores, artículos) the select renders only the chosen row, never the whole table, so
+    a page weighs the same with 40 rows in the table or 4,000, and the browser turns it into
+    a type-to-search box; with ``completo=True`` it keeps every option.
     ``depende`` names the id of another field whose value scopes the search (the contact's
     client) and clears this field when it changes.
 
     Without JavaScript the big-table select cannot offer other rows, so a ``<noscript>`` text
     box ``<name>_buscar`` takes a code or a name instead: :meth:`value_from_datadict` turns
-    an exact code, or a text that matches exactly one active row, into that row's key.
+    an exact code, an exact e-mail, or a text that matches exactly one active row, into that
+    row's key. An inactive chosen row (an old case's) is marked ``data-inactivo``: the
+    browser does not copy it into new Actividades rows (static/js/app.js).
     """
 
     template_name = "includes/lupa_select.html"
@@ -105,12 +118,25 @@ class LupaSelect(forms.Select):
         widget's own template once per formset, with a placeholder for the select, so the
         lupa's markup has one definition. The template escapes what it prints; braces are
         doubled so that format_html() reads them as text.
+
+        The no-JavaScript box of a big table takes the row's ``{name}`` and, after a refused
+        save, the text typed in it (``{texto_buscado}``: ``value="…"`` or nothing).
         """
-        contexto = {"widget": {"lupa": self.contexto_lupa(control=MARCADOR_CONTROL)}}
+        contexto = {
+            "widget": {
+                "lupa": self.contexto_lupa(
+                    MARCADOR_NOMBRE, texto=MARCADOR_TEXTO, control=MARCADOR_CONTROL
+                )
+            }
+        }
         html = renderer.render(self.template_name, contexto).strip()
         # Exactly one placeholder, or the unpacking fails loudly.
         antes, despues = (
-            p.replace("{", "{{").replace("}", "}}") for p in html.split(MARCADOR_CONTROL)
+            p.replace("{", "{{")
+            .replace("}", "}}")
+            .replace(f' value="{MARCADOR_TEXTO}"', "{texto_buscado}")
+            .replace(MARCADOR_NOMBRE, "{name}")
+            for p in html.split(MARCADOR_CONTROL)
         )
         return antes, despues
 
@@ -143,16 +169,16 @@ class LupaSelect(forms.Select):
             if len(objetos) < len(elegidos):
                 objetos += iterador.queryset.filter(pk__in=set(elegidos) - set(conocidos))
             for obj in objetos:
-                opciones.append((field.prepare_value(obj), field.label_from_instance(obj)))
-        return [
-            (
-                None,
-                [
-                    self.create_option(
-                        name, valor, etiqueta, str(valor) in elegidos, index, attrs=attrs
-                    )
-                ],
-                index,
+                opciones.append((field.prepare_value(obj), field.label_from_instance(obj), obj))
+        from .lupa import TABLAS
+
+        tabla = TABLAS.get(self.tabla)
+        grupos = []
+        for index, (valor, etiqueta, *obj) in enumerate(opciones):
+            opcion = self.create_option(
+                name, valor, etiqueta, str(valor) in elegidos, index, attrs=attrs
             )
-            for index, (valor, etiqueta) in enumerate(opciones)
-        ]
+            if obj and tabla and not tabla.es_activo(obj[0]):
+                opcion["attrs"] = {**opcion["attrs"], "data-inactivo": True}
+            grupos.append((None, [opcion], index))
+        return grupos

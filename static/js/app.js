@@ -33,23 +33,42 @@
   // activity row's Ejecutor and Fact. follow the case's Ejecutor and Facturable. Each field
   // follows until the user changes that very field in that row (it is then data-tocado), so
   // ticking Facturable after typing a row's description still ticks the row's Fact.
-  function defaultSource(el) { return document.getElementById(el.dataset.defaultFrom); }
+  // A lupa select lists only its chosen option and, once lupa.js has put its search box in
+  // its place, answers to id + "_valor" (the box took its id).
+  function byFieldId(id) { return document.getElementById(id + "_valor") || document.getElementById(id); }
+  function fieldId(el) { return el.id.replace(/_valor$/, ""); }
+  function defaultSource(el) { return byFieldId(el.dataset.defaultFrom); }
+
+  // The value a row takes from the case's field: an inactive ejecutor of the case (its option
+  // is data-inactivo) is not offered to rows, which then stay empty (the server fills them in).
+  function sourceValue(source) {
+    if (source.type === "checkbox") { return source.checked; }
+    var option = source.options ? source.options[source.selectedIndex] : null;
+    return option && option.value && !option.hasAttribute("data-inactivo") ? option : null;
+  }
 
   function sameAsSource(el, source) {
     if (el.type === "checkbox") { return el.checked === source.checked; }
-    var offered = Array.prototype.some.call(el.options || [], function (o) { return o.value === source.value; });
-    // A value the row does not offer (say, an inactive ejecutor of the case) leaves it empty.
-    return el.value === (offered ? source.value : "");
+    var option = sourceValue(source);
+    return el.value === (option ? option.value : "");
   }
 
   function copyDefault(el, source) {
     if (el.type === "checkbox") {
       el.checked = source.checked;
-    } else {
-      el.value = source.value;
-      if (el.value !== source.value) { el.value = ""; }  // not offered in the row: the case's
-      showChosen(el);
+      return;
     }
+    var option = sourceValue(source);
+    var value = option ? option.value : "";
+    var text = option ? option.text : "";
+    if (value && !Array.prototype.some.call(el.options, function (o) { return o.value === value; })) {
+      el.add(new Option(text, value));
+    }
+    el.value = value;
+    var lupa = el.closest("[data-lupa]");
+    var box = lupa && lupa.querySelector("[data-lupa-texto]");
+    if (box) { box.value = text; }
+    showChosen(el);
   }
 
   function applyDefaults(row) {
@@ -107,8 +126,9 @@
   document.addEventListener("change", function (event) {
     var el = event.target;
     if (el.tagName === "SELECT") { showChosen(el); }
-    if (!el.id) { return; }
-    document.querySelectorAll('[data-fila-nueva] [data-default-from="' + el.id + '"]:not([data-tocado])').forEach(function (field) {
+    // Only the field's value counts (a lupa's select), not its search box (which took its id).
+    if (!el.id || byFieldId(fieldId(el)) !== el) { return; }
+    document.querySelectorAll('[data-fila-nueva] [data-default-from="' + fieldId(el) + '"]:not([data-tocado])').forEach(function (field) {
       copyDefault(field, el);
       field.dispatchEvent(new CustomEvent("formset:defaults", { bubbles: true }));
     });

@@ -10,7 +10,9 @@
  *   data-lupa-url; arrows move through the results, Enter (or a click) picks, Esc closes.
  * - With data-lupa-combo the select is replaced on screen by a text box that suggests as you
  *   type (role=combobox, results from the same endpoint as JSON); the hidden select still
- *   carries the primary key under the field's own name.
+ *   carries the primary key under the field's own name. The select lists only its chosen
+ *   option (cases/widgets.py): a pick adds the option it needs. In the Actividades rows the
+ *   box lies transparent over the wrapping name (.nombre-elegido) until it has the focus.
  */
 (function () {
   "use strict";
@@ -145,7 +147,8 @@
     var box = document.createElement("input");
     box.type = "text";
     box.autocomplete = "off";
-    box.className = "form-control" + (select.classList.contains("is-invalid") ? " is-invalid" : "");
+    box.className = "form-control" + (select.classList.contains("form-select-sm") ? " form-control-sm" : "") +
+      (select.classList.contains("is-invalid") ? " is-invalid" : "");
     box.setAttribute("data-lupa-texto", "");
     box.setAttribute("role", "combobox");
     box.setAttribute("aria-autocomplete", "list");

@@ -32,11 +32,11 @@ def datos(db):
     }
 
 
-def elegir_cliente(page: Page, texto: str, nombre: str):
-    caja = page.locator("#id_cliente")
+def elegir_cliente(page: Page, texto: str, nombre: str, campo="cliente"):
+    caja = page.locator(f"#id_{campo}")
     caja.fill("")
     caja.press_sequentially(texto)
-    expect(page.locator("#id_cliente_sugerencias [role=option]").first).to_contain_text(nombre)
+    expect(page.locator(f"#id_{campo}_sugerencias [role=option]").first).to_contain_text(nombre)
     caja.press("Enter")
     expect(caja).to_have_value(nombre)
 
@@ -57,18 +57,18 @@ def test_the_editor_fills_derived_fields_as_the_user_chooses(pages, soporte, dat
     expect(interno).to_be_checked()
 
     # The ejecutor's grupo and departamento fill the empty fields…
-    page.locator("#id_ejecutor").select_option(label="Ana Pérez")
+    elegir_cliente(page, "ana", "Ana Pérez", "ejecutor")
     expect(grupo).to_have_value(str(datos["infra"].pk))
     expect(depto).to_have_value(str(datos["soporte_tecnico"].pk))
     # …follow another ejecutor while the page filled them (Beto has no departamento)…
-    page.locator("#id_ejecutor").select_option(label="Beto Ruiz")
+    elegir_cliente(page, "beto", "Beto Ruiz", "ejecutor")
     expect(grupo).to_have_value(str(datos["mesa"].pk))
     expect(depto).to_have_value("")
     # …but what the user chose stays.
     grupo.select_option(label="Infraestructura")
-    page.locator("#id_ejecutor").select_option(label="Ana Pérez")
+    elegir_cliente(page, "ana", "Ana Pérez", "ejecutor")
     expect(depto).to_have_value(str(datos["soporte_tecnico"].pk))
-    page.locator("#id_ejecutor").select_option(label="Beto Ruiz")
+    elegir_cliente(page, "beto", "Beto Ruiz", "ejecutor")
     expect(depto).to_have_value("")  # filled by the page from Ana: follows Beto
     expect(grupo).to_have_value(str(datos["infra"].pk))
 
@@ -93,7 +93,7 @@ def test_quick_add_saves_what_the_server_derives(pages, soporte, datos):
     page.goto("/casos/rapido/")
     page.locator("#id_asunto").fill("Respaldo del servidor de nómina")
     elegir_cliente(page, "recursos", "Dpto. de Recursos Humanos")
-    page.locator("#id_ejecutor").select_option(label="Ana Pérez")
+    elegir_cliente(page, "ana", "Ana Pérez", "ejecutor")
     page.locator("#id_etapa").select_option("completada")
 
     page.get_by_role("button", name="Guardar", exact=True).click()

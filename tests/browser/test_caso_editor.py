@@ -98,10 +98,25 @@ def elegir_cliente(page: Page, cliente):
     expect(page.locator("#id_cliente_valor")).to_have_value(str(cliente.pk))
 
 
+def elegir_en_lupa(page: Page, caja: str, nombre: str):
+    """Pick ``nombre`` in a lupa field (the case's Ejecutor, a row's) as a user does.
+
+    The select lists only its chosen row: with JavaScript, type in the search box that took
+    its place and click the suggestion; without, type the name in its <noscript> box.
+    """
+    control = page.locator(caja)
+    if control.evaluate("el => el.tagName") == "SELECT":
+        page.locator(f'input[name="{control.get_attribute("name")}_buscar"]').fill(nombre)
+        return
+    control.fill(nombre.split()[0])
+    page.locator(f"{caja}_sugerencias").get_by_role("option", name=nombre).click()
+    expect(control).to_have_value(nombre)
+
+
 def llenar_caso(page: Page, *, asunto, cliente, ejecutor, inicio, cierre, facturable=False):
     page.locator("#id_asunto").fill(asunto)
     elegir_cliente(page, cliente)
-    page.locator("#id_ejecutor").select_option(label=str(ejecutor))
+    elegir_en_lupa(page, "#id_ejecutor", str(ejecutor))
     page.locator("#id_fecha_inicio").fill(inicio)
     page.locator("#id_fecha_cierre").fill(cierre)
     page.locator("#id_facturable").set_checked(facturable)
@@ -328,7 +343,7 @@ def test_an_actividad_after_f_cierre_is_refused_next_to_its_row_and_input_kept(
     expect(page.locator("#id_asunto")).to_have_value("Auditoría de licencias")
     expect(page.locator("#id_cliente")).to_have_value(re.compile(re.escape(cliente.nombre)))
     expect(page.locator("#id_cliente_valor")).to_have_value(str(cliente.pk))
-    expect(page.locator("#id_ejecutor")).to_have_value(str(ana.pk))
+    expect(page.locator("#id_ejecutor_valor")).to_have_value(str(ana.pk))
     expect(page.locator("#id_fecha_inicio")).to_have_value("2026-03-01")
     expect(page.locator("#id_fecha_cierre")).to_have_value("2026-03-31")
     expect(page.locator("#id_facturable")).to_be_checked()
@@ -459,7 +474,7 @@ def test_actividades_fit_a_1366_screen_and_stack_on_a_phone(pages, soporte, caso
     assert medidas["contenedor"] <= medidas["contenedorVisible"], medidas
     # The user reaches Artículo and the remove button without scrolling sideways.
     for control in (
-        campo(page, 0, "articulo"),
+        page.locator("#id_actividades-0-articulo"),  # the lupa's search box (its select is hidden)
         filas(page).nth(0).get_by_role("button", name="Eliminar renglón"),
     ):
         caja = control.bounding_box()

@@ -114,12 +114,12 @@ def test_the_editor_shows_every_kind_of_error_next_to_its_input(pages, soporte, 
     page.goto("/casos/nuevo/")
     # No Cliente, no Asunto; a coordinator and an etapa that no longer exist; F/Cierre before
     # F/Inicio; an over-long comment.
-    agregar_opcion(page, "#id_coordinador", "999999")
+    agregar_opcion(page, "#id_coordinador_valor", "999999")
     agregar_opcion(page, "#id_etapa", "inventada")
     page.locator("#id_fecha_inicio").fill("2026-03-10")
     page.locator("#id_fecha_cierre").fill("2026-03-01")
     page.locator("#id_comentario").evaluate("t => { t.value = 'x'.repeat(10001); }")
-    page.locator("#id_ejecutor").select_option(str(ana.pk))
+    agregar_opcion(page, "#id_ejecutor_valor", str(ana.pk))
     # Row 1 ends before it starts; row 2 has no description.
     page.locator("#id_actividades-0-fecha").fill("2026-03-10")
     page.locator("#id_actividades-0-hora_inicio").fill("10:00")
@@ -175,7 +175,7 @@ def test_quick_add_shows_every_kind_of_error_next_to_its_input(pages, soporte, m
     page = pages.open(soporte)
     page.goto("/casos/rapido/")
     page.locator("#id_fecha").fill("")
-    agregar_opcion(page, "#id_ejecutor", "999999")
+    agregar_opcion(page, "#id_ejecutor_valor", "999999")
     agregar_opcion(page, "#id_etapa", "inventada")
     page.locator("#id_comentario").evaluate("t => { t.value = 'x'.repeat(10001); }")
 

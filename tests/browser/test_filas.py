@@ -63,7 +63,22 @@ def nuevo_caso(page: Page, cliente, ejecutor=None):
     page.get_by_role("option", name=cliente.nombre).click()
     page.locator("#id_fecha_inicio").fill("2026-03-01")
     if ejecutor is not None:
-        page.locator("#id_ejecutor").select_option(label=ejecutor.nombre)
+        elegir_en_lupa(page, "#id_ejecutor", ejecutor.nombre)
+
+
+def elegir_en_lupa(page: Page, caja: str, nombre: str):
+    """Pick ``nombre`` in a lupa field (the case's Ejecutor, a row's) as a user does.
+
+    The select lists only its chosen row: with JavaScript, type in the search box that took
+    its place and click the suggestion; without, type the name in its <noscript> box.
+    """
+    control = page.locator(caja)
+    if control.evaluate("el => el.tagName") == "SELECT":
+        page.locator(f'input[name="{control.get_attribute("name")}_buscar"]').fill(nombre)
+        return
+    control.fill(nombre.split()[0])
+    page.locator(f"{caja}_sugerencias").get_by_role("option", name=nombre).click()
+    expect(control).to_have_value(nombre)
 
 
 def guardar(page: Page):
@@ -125,9 +140,11 @@ def test_long_ejecutor_and_articulo_names_are_fully_visible(
     if ancho >= 1920:
         # Wide screens have room for the whole name on one line.
         assert medir(caja_del_nombre(page, 0, "ejecutor"))["lineas"] == 1
-    # The select under the box is still the control: its label and value.
+    # Over the box lies the lupa's search box, which the label names; the select keeps
+    # the value.
     expect(campo(page, 0, "ejecutor")).to_have_value(str(carlos.pk))
-    expect(page.get_by_label("Ejecutor", exact=True).nth(1)).to_have_value(str(carlos.pk))
+    expect(page.get_by_label("Ejecutor", exact=True).nth(1)).to_have_value(LARGO_EJECUTOR)
+    expect(page.get_by_label("Ejecutor", exact=True).nth(1)).to_have_role("combobox")
     anchos = page.evaluate(
         "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
     )
@@ -148,7 +165,7 @@ def test_picking_another_ejecutor_shows_its_name(pages, soporte, carlos, ana, cl
     page.goto(f"/casos/{caso.pk}/editar/")
     expect(caja_del_nombre(page, 0, "ejecutor")).to_have_text("Ana Pérez")
 
-    campo(page, 0, "ejecutor").select_option(label=LARGO_EJECUTOR)
+    elegir_en_lupa(page, "#id_actividades-0-ejecutor", LARGO_EJECUTOR)
 
     expect(caja_del_nombre(page, 0, "ejecutor")).to_have_text(LARGO_EJECUTOR)
 
@@ -220,8 +237,8 @@ def test_a_new_rows_ejecutor_follows_the_case_until_the_user_picks_one(
     expect(campo(page, 0, "ejecutor")).to_have_value(str(ana.pk))
     expect(caja_del_nombre(page, 0, "ejecutor")).to_have_text("Ana Pérez")
 
-    campo(page, 1, "ejecutor").select_option(label="Ana Pérez")  # the user's own choice
-    page.locator("#id_ejecutor").select_option(label=LARGO_EJECUTOR)
+    elegir_en_lupa(page, "#id_actividades-1-ejecutor", "Ana Pérez")  # the user's own choice
+    elegir_en_lupa(page, "#id_ejecutor", LARGO_EJECUTOR)
 
     expect(campo(page, 0, "ejecutor")).to_have_value(str(carlos.pk))
     expect(caja_del_nombre(page, 0, "ejecutor")).to_have_text(LARGO_EJECUTOR)
@@ -231,6 +248,60 @@ def test_a_new_rows_ejecutor_follows_the_case_until_the_user_picks_one(
     page.get_by_role("button", name="Agregar renglón").click()
     expect(campo(page, 3, "ejecutor")).to_have_value(str(carlos.pk))
     expect(caja_del_nombre(page, 3, "ejecutor")).to_have_text(LARGO_EJECUTOR)
+    # The row's select listed only the case's first ejecutor: the page added the new one,
+    # and the row's search box reads its name too.
+    expect(page.locator("#id_actividades-0-ejecutor")).to_have_value(LARGO_EJECUTOR)
+    expect(page.locator("#id_actividades-3-ejecutor")).to_have_value(LARGO_EJECUTOR)
+    expect(page.locator("#id_actividades-1-ejecutor")).to_have_value("Ana Pérez")
+
+
+def test_a_rows_ejecutor_and_articulo_are_picked_from_the_keyboard(
+    pages, soporte, carlos, ana, cliente
+):
+    """A row's Ejecutor and Artículo are comboboxes like Cliente: type, arrows, Enter."""
+    ArticuloFactory(nombre="Cableado")
+    ArticuloFactory(nombre="Cable de red")
+    caso = CasoFactory(cliente=cliente, ejecutor=ana, fecha_inicio=D(2026, 3, 1))
+    fila_guardada = ActividadFactory(caso=caso, fecha=D(2026, 3, 2), ejecutor=ana)
+    page = pages.open(soporte)
+    page.goto(f"/casos/{caso.pk}/editar/")
+
+    caja = fila(page, 0).get_by_role("combobox", name="Artículo")
+    expect(caja).to_have_attribute("aria-expanded", "false")
+    caja.press_sequentially("cable")
+    opciones = page.locator("#id_actividades-0-articulo_sugerencias [role=option]")
+    expect(opciones).to_have_count(2)
+    expect(caja).to_have_attribute("aria-expanded", "true")
+    caja.press("ArrowDown")
+    expect(opciones.nth(1)).to_have_attribute("aria-selected", "true")
+    caja.press("Enter")
+    expect(caja).to_have_value("Cableado")
+    expect(caja_del_nombre(page, 0, "articulo")).to_have_text("Cableado")
+
+    caja = page.locator("#id_actividades-0-ejecutor")
+    caja.focus()
+    caja.fill("")
+    caja.press_sequentially("mendoza")
+    expect(page.locator("#id_actividades-0-ejecutor_sugerencias [role=option]")).to_have_count(1)
+    caja.press("Enter")
+    expect(caja_del_nombre(page, 0, "ejecutor")).to_have_text(LARGO_EJECUTOR)
+    guardar(page)
+    page.wait_for_url("**/casos/*/")
+    fila_guardada.refresh_from_db()
+    assert (fila_guardada.ejecutor, fila_guardada.articulo.nombre) == (carlos, "Cableado")
+
+
+def test_an_inactive_ejecutor_of_the_case_is_not_copied_into_new_rows(pages, soporte, cliente):
+    jubilado = EjecutorFactory(nombre="Jubilado", estatus="inactivo")
+    caso = CasoFactory(cliente=cliente, ejecutor=jubilado, fecha_inicio=D(2026, 3, 1))
+    page = pages.open(soporte)
+    page.goto(f"/casos/{caso.pk}/editar/")
+    expect(page.locator("#id_ejecutor")).to_have_value("Jubilado")
+
+    page.get_by_role("button", name="Agregar renglón").click()
+
+    expect(campo(page, 1, "ejecutor")).to_have_value("")
+    expect(page.locator("#id_actividades-1-ejecutor")).to_have_value("")
 
 
 def test_after_a_refused_save_a_fact_the_user_set_is_still_theirs(pages, soporte, carlos, cliente):

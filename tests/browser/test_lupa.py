@@ -138,7 +138,7 @@ def test_the_editor_picks_client_contact_and_ejecutor_with_the_lupa(pages, sopor
     expect(filas_modal(page)).to_have_count(1)
     filas_modal(page).filter(has_text="Beto Ruiz").click()
     expect(modal(page)).to_be_hidden()
-    expect(page.locator("#id_ejecutor")).to_have_value(str(datos["beto"].pk))
+    expect(page.locator("#id_ejecutor_valor")).to_have_value(str(datos["beto"].pk))
 
     # Asunto and dates, then save from the keyboard (Enter in a text box submits).
     page.locator("#id_fecha_inicio").fill("2026-03-02")
@@ -194,7 +194,7 @@ def test_escape_closes_the_lupa_without_changing_the_field(pages, soporte, datos
 
     assert valor(page, "cliente") == str(datos["nandu"].pk)
     assert valor(page, "contacto") == str(datos["maria"].pk)
-    expect(page.locator("#id_ejecutor")).to_have_value(str(datos["ana"].pk))
+    expect(page.locator("#id_ejecutor_valor")).to_have_value(str(datos["ana"].pk))
     page.get_by_role("button", name="Guardar", exact=True).click()
     page.wait_for_url(URL_DETALLE)
     caso.refresh_from_db()
@@ -231,7 +231,7 @@ def test_rapido_picks_with_the_lupa_and_guardar_y_agregar_otro_keeps_the_client(
     expect(page.locator("#id_cliente")).to_have_value("Ferretería Ñandú (FN-01)")
     assert valor(page, "cliente") == str(datos["nandu"].pk)
     expect(page.locator("#id_contacto")).to_have_value("")
-    expect(page.locator("#id_ejecutor")).to_have_value(str(datos["ana"].pk))
+    expect(page.locator("#id_ejecutor_valor")).to_have_value(str(datos["ana"].pk))
     expect(page.locator("#id_prioridad")).to_have_value("alta")
     expect(page.locator("#id_asunto")).to_have_value("")
 
@@ -280,7 +280,7 @@ def test_enter_right_after_typing_picks_from_the_new_results_never_the_old_ones(
     page.locator("#lupa-q").press_sequentially("beto")
     page.keyboard.press("Enter")
     expect(modal(page)).to_be_hidden()
-    expect(page.locator("#id_ejecutor")).to_have_value(str(datos["beto"].pk))
+    expect(page.locator("#id_ejecutor_valor")).to_have_value(str(datos["beto"].pk))
 
     # Enter in a box that already holds its choice saves, as in any text box.
     cliente.press("Enter")

@@ -806,23 +806,43 @@ def _opciones(html: str, nombre: str) -> list[str]:
     return re.findall(r"<option[^>]*>([^<]*)</option>", select.group(0))
 
 
-def test_an_inactive_lookup_is_offered_only_where_the_case_uses_it(cliente_soporte, ejecutor):
+def test_lookups_list_only_their_chosen_row_and_inactive_ones_stay_where_used(
+    cliente_soporte, ejecutor
+):
     caso = caso_con_actividades(1, ejecutor)
     _con_todas_sus_busquedas(caso)
-    ArticuloFactory(nombre="Artículo vigente")
+    caso.refresh_from_db()
+    vigente = ArticuloFactory(nombre="Artículo vigente")
 
     html = cliente_soporte.get(url_editar(caso)).content.decode()
 
-    assert "Jubilado" in _opciones(html, "coordinador")
-    for nombre in ("ejecutor", "revisor", "actividades-0-ejecutor", "actividades-1-ejecutor"):
-        assert "Jubilado" not in _opciones(html, nombre), nombre
-        assert {"Ana Pérez", "Revisora"} <= set(_opciones(html, nombre)), nombre
-    assert "Artículo retirado" in _opciones(html, "articulo")
-    assert "Artículo vigente" in _opciones(html, "articulo")
-    # The case's inactive article is not offered to its rows.
-    for nombre in ("actividades-0-articulo", "actividades-1-articulo"):
-        assert "Artículo retirado" not in _opciones(html, nombre), nombre
-    assert "Artículo vigente" in _opciones(html, "actividades-1-articulo")
+    # Every lupa select lists the empty option and its chosen row: the lupa finds the others.
+    assert _opciones(html, "coordinador") == ["---------", "Jubilado"]
+    assert _opciones(html, "revisor") == ["---------", "Revisora"]
+    assert _opciones(html, "articulo") == ["---------", "Artículo retirado"]
+    assert _opciones(html, "actividades-0-ejecutor") == ["---------", ejecutor.nombre]
+    assert "Artículo vigente" not in html
+    # The inactive coordinator is marked: app.js does not copy it into new rows.
+    coordinador = re.search(r'<select name="coordinador".*?</select>', html, re.S).group(0)
+    assert "data-inactivo" in coordinador
+    assert "data-inactivo" not in re.search(r'<select name="revisor".*?</select>', html, re.S)[0]
+
+    # A row may take any active ejecutor or article, never the case's inactive ones.
+    existentes = [fila_de(a) for a in caso.actividades.all()]
+    nueva = fila(caso.coordinador, articulo=caso.articulo_id, hora_inicio="22:00", hora_fin="23:00")
+    response = cliente_soporte.post(
+        url_editar(caso), datos_post(datos_de(caso), [*existentes, nueva])
+    )
+    assert response.status_code == 200
+    for campo in ("ejecutor", "articulo"):
+        error = f'id="id_actividades-1-{campo}_error"><div>La opción elegida ya no existe'
+        assert error in response.content.decode(), campo
+    nueva = fila(ejecutor, articulo=vigente.pk, hora_inicio="22:00", hora_fin="23:00")
+    response = cliente_soporte.post(
+        url_editar(caso), datos_post(datos_de(caso), [*existentes, nueva])
+    )
+    assert response.status_code == 302
+    assert caso.actividades.filter(articulo=vigente).count() == 1
 
 
 def _post_sin_cambios_mas_uno(caso) -> dict:
@@ -868,3 +888,67 @@ def test_the_editor_post_runs_the_same_queries_for_5_and_200_unchanged_rows(
     with django_assert_num_queries(esperadas):
         cliente_soporte.post(url_editar(muchos), cuerpo)
     assert muchos.actividades.filter(descripcion="Cambiada").count() == 1
+
+
+def test_the_editor_weighs_the_same_with_40_or_400_ejecutores_and_articulos(
+    consultas, cliente_soporte, ejecutor
+):
+    """Lupa selects list only their chosen row: the lookup tables' size does not reach the
+    page (issue 11: every row used to repeat every ejecutor and artículo)."""
+    EjecutorFactory.create_batch(39)
+    ArticuloFactory.create_batch(39)
+    caso = caso_con_actividades(500, ejecutor)
+    url = url_editar(caso)
+    cliente_soporte.get(url)  # warm up the session and caches
+
+    def medir():
+        sql = consultas(cliente_soporte, "get", url)
+        return len(sql.respuesta.content), len(sql)
+
+    def guardar_uno(texto):
+        cuerpo = _post_sin_cambios_mas_uno(Caso.objects.get(pk=caso.pk))
+        cuerpo[f"{PREFIJO}-499-descripcion"] = texto
+        return len(consultas(cliente_soporte, "post", url, cuerpo))
+
+    pocos, post_pocos = medir(), guardar_uno("Con 40")
+    EjecutorFactory.create_batch(360)
+    ArticuloFactory.create_batch(360)
+    muchos, post_muchos = medir(), guardar_uno("Con 400")
+
+    assert abs(pocos[0] - muchos[0]) <= 1024, (pocos, muchos)
+    assert pocos[1] == muchos[1]
+    assert post_pocos == post_muchos
+    # What a row weighs (its labels, help links, lupas and no-JavaScript boxes), with room
+    # for small changes: it grew with every option before.
+    assert muchos[0] < 500 * 4400, muchos
+
+
+def test_without_javascript_a_row_takes_an_ejecutor_and_articulo_typed_by_name(
+    cliente_soporte, cliente, ejecutor
+):
+    """The rows' lupas list only their chosen row; their <noscript> boxes take a name, an
+    e-mail or a code (LupaSelect.value_from_datadict), and a text that names no one is
+    refused next to its row and shown again as typed."""
+    beto = EjecutorFactory(nombre="Beto Ruiz", email="beto@example.com")
+    EjecutorFactory(nombre="Roberto Beto", email="roberto.beto@example.com")
+    cable = ArticuloFactory(codigo="CAB-1", nombre="Cableado")
+    fila_buscada = fila(ejecutor, descripcion="Por nombre")
+    fila_buscada |= {"ejecutor": "", "articulo": ""}
+    datos = datos_post(datos_caso(cliente, ejecutor=ejecutor.pk), [fila_buscada])
+    datos[f"{PREFIJO}-0-ejecutor_buscar"] = "beto@example.com"  # "beto" alone names two
+    datos[f"{PREFIJO}-0-articulo_buscar"] = "cab-1"
+
+    response = cliente_soporte.post(URL_NUEVO, datos)
+
+    assert response.status_code == 302
+    actividad = Actividad.objects.get()
+    assert (actividad.ejecutor, actividad.articulo) == (beto, cable)
+
+    datos[f"{PREFIJO}-0-ejecutor_buscar"] = "beto"
+    response = cliente_soporte.post(URL_NUEVO, datos)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f'name="{PREFIJO}-0-ejecutor_buscar" value="beto"' in html
+    assert f'id="id_{PREFIJO}-0-ejecutor_error"' in html
+    assert Actividad.objects.count() == 1

@@ -73,7 +73,8 @@ def test_the_rows_lupa_is_the_lupa_select_template(cliente_soporte, ejecutor):
     lupa_fila = lupa_fila[: lupa_fila.rindex("</div>") + len("</div>")]
 
     widget = ActividadForm().fields["ejecutor"].widget
-    del_widget = widget.render("ejecutor", None)
+    # The same no-JavaScript box, under the row's own name.
+    del_widget = widget.render("actividades-0-ejecutor", None)
 
     assert _sin_control(lupa_fila, r'<div class="elegido">.*?</select></div>') == _sin_control(
         del_widget.strip(), r"<select.*?</select>\s*"
@@ -86,10 +87,13 @@ def test_the_lupa_wrapper_keeps_braces_of_its_labels_as_text():
     widget.etiqueta = "Buscar {artículo}"
 
     antes, despues = widget.formato_envoltorio(get_default_renderer())
-    lupa = format_html(antes + "{}" + despues, "<select>")
+    lupa = format_html(
+        antes + "{}" + despues, "<select>", name="actividades-0-articulo", texto_buscado=""
+    )
 
     assert lupa.count('"Buscar {artículo}"') == 3  # the title of the lupa and of its button
     assert "&lt;select&gt;" in lupa  # the control is escaped like any value
+    assert 'name="actividades-0-articulo_buscar"' in lupa  # the row's no-JavaScript box
 
 
 def test_labels_are_marked_for_translation_where_they_are_defined():

@@ -85,12 +85,11 @@ def test_it_shows_the_defaults(cliente_soporte):
 def test_it_runs_a_fixed_number_of_queries(cliente_soporte, nandu, ana, django_assert_num_queries):
     cliente_soporte.get(URL)  # warm up the session and caches
 
-    # 1-4 session, user, user permissions, group permissions
-    # 5 the active ejecutores (the Ejecutor lupa offers all of them); Cliente and Contacto
-    #   render no rows until one is chosen
-    with django_assert_num_queries(5):
+    # 1-4 session, user, user permissions, group permissions; Cliente, Contacto and Ejecutor
+    #   render no rows until one is chosen (their lupas search as the user types)
+    with django_assert_num_queries(4):
         cliente_soporte.get(URL)
-    # 6 the client passed in the URL ("Guardar y agregar otro" keeps it)
+    # 5-6 the client and the ejecutor passed in the URL ("Guardar y agregar otro" keeps them)
     with django_assert_num_queries(6):
         cliente_soporte.get(URL, {"cliente": nandu.pk, "ejecutor": ana.pk})
 
