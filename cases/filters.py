@@ -11,6 +11,7 @@ from efactory.filtros import (
     CasillaFilter,
     ConBlancoFilter,
     FiltrosBase,
+    SelectRapido,
     SiNoFilter,
     TextoFilter,
 )
@@ -123,7 +124,10 @@ class CasoFilter(FiltrosBase):
 
     q = TextoFilter(placeholder=_("Documento, asunto, comentario, cliente"))
     prioridad = django_filters.ChoiceFilter(
-        label=_("Prioridad"), choices=Prioridad.choices, empty_label=_("Todas")
+        label=_("Prioridad"),
+        choices=Prioridad.choices,
+        empty_label=_("Todas"),
+        widget=SelectRapido,
     )
     etapa = ConBlancoFilter(label=_("Etapa"), choices=Etapa.choices, empty_label=_("Todas"))
     abiertos = django_filters.BooleanFilter(
@@ -137,23 +141,37 @@ class CasoFilter(FiltrosBase):
         queryset=Cliente.objects.all(),
         widget=LupaSelect("clientes", _("Buscar cliente")),
     )
+    # Executors and articles are lookup tables that grow: a lupa, like Cliente, renders only
+    # the chosen row (the page weighs the same with 40 or 400 of them).
     coordinador = django_filters.ModelChoiceFilter(
-        label=_("Coord."), queryset=Ejecutor.objects.order_by("nombre"), empty_label=_("Todos")
+        label=_("Coord."),
+        queryset=Ejecutor.objects.all(),
+        empty_label=_("Todos"),
+        widget=LupaSelect("ejecutores", _("Buscar coordinador")),
     )
     ejecutor = django_filters.ModelChoiceFilter(
-        label=_("Ejecutor"), queryset=Ejecutor.objects.order_by("nombre"), empty_label=_("Todos")
+        label=_("Ejecutor"),
+        queryset=Ejecutor.objects.all(),
+        empty_label=_("Todos"),
+        widget=LupaSelect("ejecutores", _("Buscar ejecutor")),
     )
     grupo = django_filters.ModelChoiceFilter(
-        label=_("Grupo"), queryset=Grupo.objects.all(), empty_label=_("Todos")
+        label=_("Grupo"), queryset=Grupo.objects.all(), empty_label=_("Todos"), widget=SelectRapido
     )
     departamento = django_filters.ModelChoiceFilter(
-        label=_("Depto."), queryset=Departamento.objects.all(), empty_label=_("Todos")
+        label=_("Depto."),
+        queryset=Departamento.objects.all(),
+        empty_label=_("Todos"),
+        widget=SelectRapido,
     )
     articulo = django_filters.ModelChoiceFilter(
-        label=_("Artículo"), queryset=Articulo.objects.all(), empty_label=_("Todos")
+        label=_("Artículo"),
+        queryset=Articulo.objects.all(),
+        empty_label=_("Todos"),
+        widget=LupaSelect("articulos", _("Buscar artículo")),
     )
     clase = django_filters.ModelChoiceFilter(
-        label=_("Clase"), queryset=Clase.objects.all(), empty_label=_("Todas")
+        label=_("Clase"), queryset=Clase.objects.all(), empty_label=_("Todas"), widget=SelectRapido
     )
     origen = ConBlancoFilter(label=_("Origen"), choices=Origen.choices, empty_label=_("Todos"))
     complejidad = ConBlancoFilter(

@@ -16,7 +16,7 @@ from customers.models import Cliente, Contacto
 from efactory import versiones
 from efactory.claves import es_pk
 from efactory.estatus import Estatus
-from efactory.filtros import BLANCO, con_blanco
+from efactory.filtros import BLANCO, SelectRapido, con_blanco
 from efactory.formularios import ayudante
 from efactory.numeros import NUMERO_INVALIDO, DecimalInput
 from efactory.textos import DEMASIADO_LARGO
@@ -64,9 +64,10 @@ def lupas(*campos) -> dict:
     todas = {
         "cliente": lambda: LupaSelect("clientes", _("Buscar cliente")),
         "contacto": lambda: LupaSelect("contactos", _("Buscar contacto"), depende="id_cliente"),
-        "coordinador": lambda: LupaSelect("ejecutores", _("Buscar coordinador"), completo=True),
-        "ejecutor": lambda: LupaSelect("ejecutores", _("Buscar ejecutor"), completo=True),
-        "articulo": lambda: LupaSelect("articulos", _("Buscar artículo"), completo=True),
+        "coordinador": lambda: LupaSelect("ejecutores", _("Buscar coordinador")),
+        "ejecutor": lambda: LupaSelect("ejecutores", _("Buscar ejecutor")),
+        "revisor": lambda: LupaSelect("ejecutores", _("Buscar revisor")),
+        "articulo": lambda: LupaSelect("articulos", _("Buscar artículo")),
     }
     return {campo: todas[campo]() for campo in campos}
 
@@ -136,7 +137,7 @@ class CasoForm(forms.ModelForm):
         ]
         localized_fields = ["estimado"]
         widgets = {
-            **lupas("cliente", "contacto", "coordinador", "ejecutor", "articulo"),
+            **lupas("cliente", "contacto", "coordinador", "ejecutor", "revisor", "articulo"),
             "fecha_inicio": DateInput(),
             "fecha_cierre": DateInput(),
             "comentario": forms.Textarea(attrs={"rows": 3}),
@@ -270,23 +271,16 @@ class CasoForm(forms.ModelForm):
         return {self.actuales[name] for name, m in self.CATALOGOS.items() if m is modelo} - {None}
 
     def usar_opciones(self, ejecutores, articulos):
-        """Render the ejecutor and articulo lookups from rows already loaded.
+        """Show the chosen ejecutores and articulo from rows already loaded.
 
-        ``ejecutores`` and ``articulos`` hold every active row plus those this case points
-        to (the Actividades formset loads them for its rows in the same query): each field
-        shows the ones its queryset would (the active ones and its own value) without a
-        query of its own. Submitted values are still validated against the querysets.
+        Their lupas render only the chosen row (LupaSelect, like Cliente); ``ejecutores`` and
+        ``articulos`` (the Actividades formset loads them for its rows, with the ones this
+        case points to) give it without a query of its own. Submitted values are still
+        validated against the querysets.
         """
         cargados = {Ejecutor: ejecutores, Articulo: articulos}
         for name, modelo in self.CATALOGOS.items():
-            field, actual = self.fields[name], self.actuales[name]
-            vacio = [] if field.empty_label is None else [("", field.empty_label)]
-            field.widget.choices = vacio + [
-                (field.prepare_value(o), field.label_from_instance(o))
-                for o in cargados[modelo]
-                if o.pk == actual
-                or (o.activo if modelo is Articulo else o.estatus == Estatus.ACTIVO)
-            ]
+            self.fields[name].widget.cargados = cargados[modelo]
 
     def _get_validation_exclusions(self):
         # The form's ModelChoiceFields already fetched each chosen row from their querysets;
@@ -323,10 +317,10 @@ class CompartidaModelChoiceField(forms.ModelChoiceField):
         return forms.Field.__deepcopy__(self, memo)
 
     def compartir(self, opciones: OpcionesCompartidas):
+        # Only for validating: the widget (a LupaSelect) renders just the chosen row, and the
+        # editor draws its rows in Python (cases/filas.py). Handing it the list would cost a
+        # copy of every option per row (Django normalizes a widget's choices when set).
         self.opciones = opciones
-        # For a template-rendered widget; the editor renders rows in Python (cases/filas.py).
-        # Set on the widget only: the field's choices setter would copy the list per row.
-        self.widget.choices = opciones.choices
 
     def to_python(self, value):
         if self.opciones is None:
@@ -351,14 +345,14 @@ class ActividadForm(forms.ModelForm):
         required=False,
         label=_("Ejecutor"),
         help_text=Actividad._meta.get_field("ejecutor").help_text,
-        widget=LupaSelect("ejecutores", _("Buscar ejecutor"), completo=True),
+        widget=LupaSelect("ejecutores", _("Buscar ejecutor")),
     )
     articulo = CompartidaModelChoiceField(
         queryset=Articulo.objects.all(),
         required=False,
         label=_("Artículo"),
         help_text=Actividad._meta.get_field("articulo").help_text,
-        widget=LupaSelect("articulos", _("Buscar artículo"), completo=True),
+        widget=LupaSelect("articulos", _("Buscar artículo")),
     )
 
     class Meta:
@@ -415,6 +409,7 @@ class ProximosForm(forms.Form):
         label=_("Agrupar por"),
         choices=[("ejecutor", _("Ejecutor")), ("cliente", _("Cliente"))],
         required=False,
+        widget=SelectRapido,
     )
     limite = forms.IntegerField(
         label=_("Casos por grupo"), min_value=1, max_value=100, required=False
@@ -426,11 +421,15 @@ class ProximosForm(forms.Form):
         required=False,
         widget=forms.HiddenInput,
     )
+    # A lupa, like Cliente: the page weighs the same with 40 or 400 executors.
     ejecutor = forms.ModelChoiceField(
-        label=_("Ejecutor"), queryset=Ejecutor.objects.order_by("nombre"), required=False
+        label=_("Ejecutor"),
+        queryset=Ejecutor.objects.all(),
+        required=False,
+        widget=LupaSelect("ejecutores", _("Buscar ejecutor")),
     )
     estatus_ejecutor = forms.ChoiceField(
-        label=_("Estatus del ejecutor"), choices=ESTATUS, required=False
+        label=_("Estatus del ejecutor"), choices=ESTATUS, required=False, widget=SelectRapido
     )
     cliente = forms.ModelChoiceField(
         label=_("Cliente"),
@@ -439,7 +438,7 @@ class ProximosForm(forms.Form):
         widget=LupaSelect("clientes", _("Buscar cliente")),
     )
     estatus_cliente = forms.ChoiceField(
-        label=_("Estatus del cliente"), choices=ESTATUS, required=False
+        label=_("Estatus del cliente"), choices=ESTATUS, required=False, widget=SelectRapido
     )
 
     DEFECTOS = {
@@ -452,7 +451,8 @@ class ProximosForm(forms.Form):
     def __init__(self, data=None, **kwargs):
         datos = dict(self.DEFECTOS)
         if data is not None:
-            for key in self.base_fields:
+            # <campo>_buscar: what was typed in a lupa's no-JavaScript box.
+            for key in [*self.base_fields, "ejecutor_buscar", "cliente_buscar"]:
                 if key in data:
                     datos[key] = data.get(key)
         super().__init__(datos, **kwargs)
@@ -486,19 +486,22 @@ class SeguimientoForm(forms.Form):
             "invalid_pk_value": _("Selección de casos no válida."),
         },
     )
-    etapa = forms.ChoiceField(label=_("Etapa"), required=False)
-    prioridad = forms.ChoiceField(label=_("Prioridad"), required=False)
+    etapa = forms.ChoiceField(label=_("Etapa"), required=False, widget=SelectRapido)
+    prioridad = forms.ChoiceField(label=_("Prioridad"), required=False, widget=SelectRapido)
+    # Lupas: the bar weighs the same with 40 or 400 executors.
     ejecutor = forms.ModelChoiceField(
         label=_("Ejecutor"),
-        queryset=Ejecutor.objects.filter(estatus=Estatus.ACTIVO).order_by("nombre"),
+        queryset=Ejecutor.objects.filter(estatus=Estatus.ACTIVO),
         required=False,
         empty_label=_("— sin cambio —"),
+        widget=LupaSelect("ejecutores", _("Buscar ejecutor")),
     )
     coordinador = forms.ModelChoiceField(
         label=_("Coord."),
-        queryset=Ejecutor.objects.filter(estatus=Estatus.ACTIVO).order_by("nombre"),
+        queryset=Ejecutor.objects.filter(estatus=Estatus.ACTIVO),
         required=False,
         empty_label=_("— sin cambio —"),
+        widget=LupaSelect("ejecutores", _("Buscar coordinador")),
     )
 
     def full_clean(self):

@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
+from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
 from django.http import (
     FileResponse,
     Http404,
@@ -43,6 +43,7 @@ from .services import (
     seguimiento_en_lote,
     token_envio,
 )
+from .widgets import LupaSelect
 
 PREFIJO_ACTIVIDADES = "actividades"
 
@@ -80,6 +81,15 @@ MAS_FILTROS = [
 RANGOS_DE_FECHAS = ["fecha_inicio", "fecha_cierre"]
 
 
+def elegidos_cargados(form):
+    """Hand each lupa the row its field already read while validating (big tables render
+    only the chosen row: this way they do not read it a second time)."""
+    datos = getattr(form, "cleaned_data", {})
+    for nombre, field in form.fields.items():
+        if isinstance(field.widget, LupaSelect) and datos.get(nombre) is not None:
+            field.widget.cargados = (datos[nombre],)
+
+
 def casos_filtrados(request, queryset):
     """The list's filters and ordering applied to ``queryset``: (filterset, ordered qs)."""
     filterset = CasoFilter(request.GET, queryset=queryset, request=request)
@@ -107,6 +117,7 @@ class CasoListView(PermissionRequiredMixin, ListaFiltradaMixin, ListView):
         # The hours of the page's cases only, in one grouped query.
         Actividad.objects.horas_de(context["object_list"])
         orden = self.filterset.orden_actual
+        elegidos_cargados(self.filterset.form)
         columnas = []
         for etiqueta, clave, clase, corta in COLUMNAS_LISTA:
             direccion = None
@@ -409,6 +420,8 @@ class CasoDeleteView(PermissionRequiredMixin, DeleteView):
 
 
 GRUPOS_POR_PAGINA = 25
+# Próximos counts each group's open cases up to here, and then says "más de 100".
+COTA_ABIERTOS = 100
 
 
 def grupos_de_la_pagina(base, agrupar: str, pagina: int) -> tuple[list, bool]:
@@ -416,14 +429,16 @@ def grupos_de_la_pagina(base, agrupar: str, pagina: int) -> tuple[list, bool]:
     more follow. "Sin ejecutor" (None) closes the last page when unassigned cases exist.
 
     Groups are read from their own table (a client or executor with at least one open case
-    under the filters: an EXISTS on the case indexes), so the window of Próximos only ever
-    ranks the cases of one page of groups, whatever the number of clients.
+    under the filters), so Próximos only ever reads the cases of one page of groups,
+    whatever the number of clients.
     """
     abiertos = base.abiertos()
-    if agrupar == "cliente":
-        tabla = Cliente.objects.filter(Exists(abiertos.filter(cliente=OuterRef("pk"))))
-    else:
-        tabla = Ejecutor.objects.filter(Exists(abiertos.filter(ejecutor=OuterRef("pk"))))
+    tabla, campo = (Cliente, "cliente") if agrupar == "cliente" else (Ejecutor, "ejecutor")
+    # "Has one": the key of its first open case, not EXISTS. PostgreSQL runs an EXISTS as a
+    # semi-join that reads every open case of the group (a bitmap of the whole index range);
+    # a LIMIT 1 subquery stops at the first one.
+    primero = abiertos.filter(**{campo: OuterRef("pk")}).order_by().values("pk")[:1]
+    tabla = tabla.objects.alias(primero=Subquery(primero)).filter(primero__isnull=False)
     inicio = (pagina - 1) * GRUPOS_POR_PAGINA
     claves = list(
         tabla.order_by("nombre", "pk").values_list("pk", flat=True)[
@@ -448,6 +463,7 @@ class ProximosView(PermissionRequiredMixin, TemplateView):
         form = ProximosForm(self.request.GET)
         form.fields["ejecutor"].empty_label = _("Todos")
         v = form.valores()
+        elegidos_cargados(form)
         qs = Caso.objects.all()
         if v["ejecutor"]:
             qs = qs.filter(ejecutor=v["ejecutor"])
@@ -461,24 +477,18 @@ class ProximosView(PermissionRequiredMixin, TemplateView):
         pagina = v.get("pagina") or 1
         claves, hay_mas = grupos_de_la_pagina(qs, v["agrupar"], pagina)
         campo = "cliente_id" if v["agrupar"] == "cliente" else "ejecutor_id"
-        en_pagina = Q(**{f"{campo}__in": [c for c in claves if c is not None]})
-        if None in claves:
-            en_pagina |= Q(ejecutor__isnull=True)
-        # How many open cases each group of the page has (the table shows at most limite):
-        # one grouped count over the page's groups.
-        abiertos = dict(
-            qs.abiertos()
-            .filter(en_pagina)
-            .order_by()
-            .values_list(campo)
-            .annotate(n=Count("pk"))
-            .values_list(campo, "n")
+        # How many open cases each group of the page has (the table shows at most limite),
+        # counted up to COTA_ABIERTOS + 1 each: one grouped count over the first cases of
+        # each group (the same per-group reading as the cases themselves, so that counting
+        # a million open cases never costs more than showing them).
+        elegidos = qs.proximos(
+            agrupar=v["agrupar"], limite=COTA_ABIERTOS + 1, grupos=claves, ordenar=False
         )
-        qs = (
-            qs.filter(en_pagina)
-            .proximos(agrupar=v["agrupar"], limite=v["limite"])
-            .select_related("cliente", "ejecutor")
+        abiertos = dict(elegidos.values_list(campo).annotate(n=Count("pk")).values_list(campo, "n"))
+        qs = qs.proximos(agrupar=v["agrupar"], limite=v["limite"], grupos=claves).select_related(
+            "cliente", "ejecutor"
         )
+        context["cota"] = COTA_ABIERTOS
         context["pagina"] = pagina
         context["hay_mas"] = hay_mas
         if v["agrupar"] == "cliente":

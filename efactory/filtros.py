@@ -7,6 +7,8 @@ case forms use the same ``blanco`` vocabulary, so it lives below both.
 
 import django_filters
 from django import forms
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 BLANCO = "blanco"  # URL value for the empty etapa/origen/complejidad ("En blanco")
@@ -17,11 +19,45 @@ def con_blanco(choices):
     return [(BLANCO if value == "" else value, label) for value, label in choices]
 
 
+class DibujoRapido:
+    """For a ``Select``: the same markup as Django's templates, drawn in Python.
+
+    Django renders each ``<option>`` through its own template (an include and an attribute
+    loop): a filter panel of a dozen selects cost more than the rows of the list. The
+    options (value, label, selected) still come from the widget's ``get_context()``; every
+    value is escaped here.
+    """
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        grupos = []
+        for grupo, opciones, _indice in widget["optgroups"]:
+            filas = format_html_join(
+                "",
+                '<option value="{}"{}>{}</option>',
+                ((o["value"], flatatt(o["attrs"]), o["label"]) for o in opciones),
+            )
+            grupos.append(
+                format_html('<optgroup label="{}">{}</optgroup>', grupo, filas) if grupo else filas
+            )
+        return format_html(
+            '<select name="{}"{}>{}</select>',
+            widget["name"],
+            flatatt(widget["attrs"]),
+            format_html_join("", "{}", ((g,) for g in grupos)),
+        )
+
+
+class SelectRapido(DibujoRapido, forms.Select):
+    """A select of a few options (the list's choice filters), drawn without templates."""
+
+
 class ConBlancoFilter(django_filters.ChoiceFilter):
     """A choice whose empty value is a real option ("En blanco"): the URL says ``blanco``
     (``?etapa=blanco``) for the rows whose value is ''."""
 
     def __init__(self, *args, choices, **kwargs):
+        kwargs.setdefault("widget", SelectRapido)
         super().__init__(*args, choices=con_blanco(choices), **kwargs)
 
     def filter(self, qs, value):
@@ -40,7 +76,7 @@ class TextoFilter(django_filters.CharFilter):
         )
 
 
-class SiNoTodos(forms.NullBooleanSelect):
+class SiNoTodos(DibujoRapido, forms.NullBooleanSelect):
     """A yes/no/any select in Spanish whose values are the URL's true/false."""
 
     def __init__(self, attrs=None):

@@ -91,3 +91,19 @@ def errores_del_resumen(form, formset=None, seccion=""):
             fila = _("%(seccion)s, renglón %(n)d") % {"seccion": seccion, "n": numero}
             entradas.extend(entrada for _nombre, entrada in entradas_de(f, fila))
     return {"total": len(entradas), "entradas": entradas}
+
+
+@register.simple_tag
+def filas_lista(casos, seleccion=False):
+    """The list's rows (drawn in Python, see cases/lista.py)."""
+    from cases.lista import filas_lista
+
+    return filas_lista(casos, seleccion=seleccion)
+
+
+@register.simple_tag
+def filas_proximos(casos, agrupar):
+    """A Próximos group's rows (drawn in Python, see cases/lista.py)."""
+    from cases.lista import filas_proximos
+
+    return filas_proximos(casos, agrupar=agrupar)

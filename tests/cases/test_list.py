@@ -11,7 +11,8 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 
-from cases.models import Caso, Complejidad, Etapa, Origen, Prioridad
+from cases.models import Articulo, Caso, Complejidad, Ejecutor, Etapa, Origen, Prioridad
+from customers.models import Cliente
 from efactory.listas import ConteoAcotadoPaginator
 from tests.cases.datos import XSS, XSS_ESCAPADO
 from tests.factories import (
@@ -726,10 +727,55 @@ def test_the_list_runs_the_same_queries_for_10_and_100_rows(
     # 6 the keys of the page (LIMIT/OFFSET over the sort's index only)
     # 7 the page of cases by those keys, with cliente and ejecutor joined
     # 8 the total and billable hours of those cases (one SUM over their activities)
-    # 9-14 the filter form's choices: coord., ejecutor, grupo, depto., artículo, clase
-    # 15-16 the bulk action bar's choices of ejecutor and coord. (active ones)
-    with django_assert_num_queries(16):
+    # 9-11 the filter form's choices of grupo, depto. and clase (coord., ejecutor and
+    #   artículo are lupas, like cliente, and so are the bulk action bar's ejecutor and
+    #   coord.: with nothing chosen they read no rows)
+    with django_assert_num_queries(11):
         cliente_coordinador.get(URL, {**params, "por_pagina": "100"})
+
+
+def crecer_tablas(*, ejecutores: int, articulos: int, clientes: int):
+    """Bring the lookup tables up to these sizes, with rows no case points to."""
+    Ejecutor.objects.bulk_create(
+        Ejecutor(nombre=f"Ejecutor extra {i:05d}")
+        for i in range(Ejecutor.objects.count(), ejecutores)
+    )
+    Articulo.objects.bulk_create(
+        Articulo(codigo=f"XA{i:05d}", nombre=f"Artículo extra {i:05d}")
+        for i in range(Articulo.objects.count(), articulos)
+    )
+    Cliente.objects.bulk_create(
+        Cliente(codigo=f"XC{i:05d}", nombre=f"Cliente extra {i:05d}", tipo=Cliente.Tipo.EMPRESA)
+        for i in range(Cliente.objects.count(), clientes)
+    )
+
+
+@pytest.mark.parametrize("filtrada", [False, True])
+def test_the_page_weighs_and_queries_the_same_with_40_or_400_executors_and_5000_clients(
+    consultas, cliente_coordinador, filtrada
+):
+    """The filters and the bulk bar offer executors, articles and clients through lupas:
+    the page never lists the lookup tables, whatever their size."""
+    ana = EjecutorFactory(nombre="Ana")
+    articulo = ArticuloFactory()
+    cliente = ClienteFactory()
+    for _ in range(30):
+        CasoFactory(ejecutor=ana, coordinador=ana, articulo=articulo, cliente=cliente)
+    crecer_tablas(ejecutores=40, articulos=40, clientes=10)
+    params = {}
+    if filtrada:
+        params = {"ejecutor": ana.pk, "coordinador": ana.pk, "articulo": articulo.pk}
+        params["cliente"] = cliente.pk
+    cliente_coordinador.get(URL, params)  # warm up the session and caches
+
+    pocos = consultas(cliente_coordinador, "get", URL, params)
+    crecer_tablas(ejecutores=400, articulos=400, clientes=5000)
+    muchos = consultas(cliente_coordinador, "get", URL, params)
+
+    assert len(numeros(muchos.respuesta)) == 25
+    assert len(muchos) == len(pocos), "\n".join(muchos)
+    assert len(muchos.respuesta.content) == len(pocos.respuesta.content)
+    assert "Ejecutor extra" not in muchos.respuesta.content.decode()
 
 
 # --- Overdue cases (vencidos) --------------------------------------------------------------

@@ -1,0 +1,181 @@
+"""The rows of the case list and of Próximos, drawn in Python.
+
+A page shows up to 200 cases of a dozen cells each; through the template engine (an include
+per badge, a lookup per attribute) those cells cost more than the page's SQL. Here each row
+is one :func:`~django.utils.html.format_html` (which escapes every value) and what is the
+same for every row (labels, translations, today's date) is worked out once per page.
+"""
+
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+
+from efactory.formato import fecha
+
+from .models import Etapa, Prioridad
+
+FILA_LISTA = (
+    "<tr{}>{}"
+    '<td><a href="{}" class="fw-semibold">{}</a></td>'
+    '<td class="c-asunto"><span class="recorte" title="{}">{}</span></td>'
+    "<td>{}</td>"
+    '<td class="text-nowrap">{}</td>'
+    '<td class="text-end">{}</td>'
+    '<td class="c-nombre"><span class="recorte">{}</span></td>'
+    '<td class="c-nombre"><span class="recorte">{}</span></td>'
+    "<td>{}</td>"
+    "<td>{}</td>"
+    '<td class="text-end text-nowrap">{}</td>'
+    '<td class="text-end text-nowrap">{}</td>'
+    '<td class="c-comentario">{}</td>'
+    "</tr>"
+)
+SELECCION = (
+    '<td class="d-print-none"><input type="checkbox" class="form-check-input" name="casos"'
+    ' value="{}" form="form-seguimiento" data-seleccion aria-label="{}"></td>'
+)
+FILA_PROXIMOS = (
+    "<tr{}>"
+    '<td class="text-end">{}</td>'
+    "<td>{}</td>"
+    '<td><a href="{}">{}</a></td>'
+    '<td><span class="recorte" title="{}">{}</span></td>'
+    '<td class="text-nowrap">{}</td>'
+    '<td class="text-end">{}</td>'
+    '<td><span class="recorte">{}</span></td>'
+    "<td>{}</td>"
+    "<td>{}</td>"
+    '<td class="text-end">{}</td>'
+    '<td class="text-end">{}</td>'
+    "</tr>"
+)
+AVANCE = (
+    '<div class="d-flex align-items-center gap-2"><progress class="avance-barra" max="100"'
+    ' value="{}" aria-label="{}">{}%</progress><span class="small">{}%</span></div>'
+)
+VENCIDA = format_html(' class="{}"', "fila-vencida")
+
+
+class Celdas:
+    """What a row's cells share on one page: labels, translations and today's date."""
+
+    def __init__(self):
+        self.hoy = timezone.localdate()
+        self.prioridades = {valor: str(etiqueta) for valor, etiqueta in Prioridad.choices}
+        self.etapas = {valor: str(etiqueta) for valor, etiqueta in Etapa.choices}
+        self.avance = _("Avance")
+        self.vencido = _("Vencido")
+        # The detail URL of every case differs only in its key.
+        self.url = reverse("cases:caso_detail", args=[0]).replace("/0/", "/{}/")
+
+    def es_vencida(self, caso) -> bool:
+        return caso.esta_vencido(self.hoy)
+
+    def url_de(self, caso) -> str:
+        return self.url.replace("{}", str(caso.pk))
+
+    def prioridad(self, caso):
+        return format_html(
+            '<span class="badge prioridad-{}">{}</span>',
+            caso.prioridad,
+            self.prioridades.get(caso.prioridad, caso.prioridad),
+        )
+
+    def etapa(self, caso, vencida: bool):
+        """The etapa badge, and the «Vencido» one (text, not only colour) when overdue."""
+        insignias = format_html(
+            '<span class="badge etapa etapa-{}">{}</span>',
+            caso.etapa or "blanco",
+            self.etapas.get(caso.etapa, caso.etapa),
+        )
+        if vencida:
+            titulo = _("F/Cierre: %(f)s") % {"f": fecha(caso.fecha_cierre)}
+            # A space between the badges, so that they read as two words.
+            insignias += format_html(
+                ' <span class="badge vencido" title="{}">{}</span>', titulo, self.vencido
+            )
+        return format_html('<div class="d-flex flex-wrap gap-1">{}</div>', insignias)
+
+    def avance_de(self, caso):
+        return format_html(AVANCE, caso.avance, self.avance, caso.avance, caso.avance)
+
+    def dias(self, caso) -> int:
+        return caso.dias_en_ejecucion(self.hoy)
+
+
+def filas_lista(casos, *, seleccion: bool):
+    """The ``<tr>`` of each case of the list; ``seleccion`` adds the bulk-action checkbox."""
+    celdas = Celdas()
+    marcar = _("Seleccionar caso %(d)s")
+    filas = []
+    for caso in casos:
+        vencida = celdas.es_vencida(caso)
+        documento = caso.documento
+        casilla = format_html(SELECCION, caso.pk, marcar % {"d": documento}) if seleccion else ""
+        comentario = ""
+        if caso.comentario:
+            comentario = format_html(
+                '<span class="recorte" title="{}">{}</span>',
+                Truncator(caso.comentario).chars(500),
+                Truncator(caso.comentario).chars(160),
+            )
+        filas.append(
+            format_html(
+                FILA_LISTA,
+                VENCIDA if vencida else "",
+                casilla,
+                celdas.url_de(caso),
+                documento,
+                caso.asunto,
+                caso.asunto,
+                celdas.prioridad(caso),
+                fecha(caso.fecha_inicio),
+                formats.localize(celdas.dias(caso)),
+                caso.cliente.nombre,
+                caso.ejecutor.nombre if caso.ejecutor else "—",
+                celdas.etapa(caso, vencida),
+                celdas.avance_de(caso),
+                formats.localize(caso.horas_total),
+                formats.localize(caso.horas_facturables),
+                comentario,
+            )
+        )
+    return format_html_join("\n", "{}", ((fila,) for fila in filas))
+
+
+def filas_proximos(casos, *, agrupar: str):
+    """The ``<tr>`` of each case of a Próximos group; the name column shows the ejecutor
+    when the groups are clients, the client otherwise."""
+    celdas = Celdas()
+
+    def nombre(caso) -> str:
+        if agrupar == "cliente":
+            return caso.ejecutor.nombre if caso.ejecutor else "—"
+        return caso.cliente.nombre
+
+    return format_html_join(
+        "\n",
+        FILA_PROXIMOS,
+        (
+            (
+                VENCIDA if vencida else "",
+                formats.localize(caso.nivel),
+                celdas.prioridad(caso),
+                celdas.url_de(caso),
+                caso.documento,
+                caso.asunto,
+                caso.asunto,
+                fecha(caso.fecha_inicio),
+                formats.localize(celdas.dias(caso)),
+                nombre(caso),
+                celdas.etapa(caso, vencida),
+                celdas.avance_de(caso),
+                formats.localize(caso.horas_total),
+                formats.localize(caso.horas_facturables),
+            )
+            for caso in casos
+            for vencida in (celdas.es_vencida(caso),)
+        ),
+    )
