@@ -1,19 +1,32 @@
 """`make bench`: eFactory Casos at scale on PostgreSQL, measured against Django admin.
 
 Builds (or reuses) a PostgreSQL database with BENCH_CASOS cases (default 1,000,000, about 3
-activities each) and 5,000 clients through the bulk path of ``manage.py demo``, then measures
-in one run, with warm-up and BENCH_REPETICIONES repetitions (default 20), the server time
-(p50, p95: the Django request cycle in this process, no network) and the query count of each
-page, the raw SQL time of each page's main query (EXPLAIN ANALYZE), Django admin's changelist
-on the same data, the streamed exports (time and peak RSS, each in a process of its own) and,
-with BENCH_CARGA=1 (default), throughput under gunicorn with wrk at 8 concurrent clients.
+activities each) through the bulk path of ``manage.py demo``, then measures in one run, with
+warm-up and BENCH_REPETICIONES repetitions (default 20), the server time (p50, p95: the Django
+request cycle in this process, no network) and the query count of each page, the raw SQL time
+of each page's main query (EXPLAIN ANALYZE), Django admin's changelist on the same data, the
+streamed exports (time and peak RSS, each in a process of its own) and, with BENCH_CARGA=1
+(default), throughput under gunicorn with wrk at 8 concurrent clients.
 
-It prints a Markdown table and saves it under bench/results/. No thresholds are asserted here:
-the targets are in the table's last column and in the README.
+Every page is measured at each lookup size of BENCH_TAMANOS, a comma-separated list of
+``EJECUTORES[/ARTICULOS]:CLIENTES`` (default ``40:5000,400:50000``: 40 ejecutores and 40
+artículos with 5,000 clients, then 400 and 400 with 50,000; ``40:500,400:5000`` below 100,000
+cases). The cases are seeded once, at the first size; each further size is a copy of that
+database (CREATE DATABASE … TEMPLATE, ``<BENCH_DB>_<e>_<a>_<c>``, dropped once measured)
+topped up with ``manage.py demo --ejecutores --articulos --clientes``, so the cases stay the
+same and only the lookups grow. The report has a column per size and the ratio of the last to
+the first; the exports are measured at the first size only.
 
-Environment: BENCH_CASOS, BENCH_DB (default efactory_bench_<N>), BENCH_REPETICIONES,
-BENCH_CARGA (0 to skip gunicorn + wrk), BENCH_PG (default postgres://postgres@127.0.0.1:5432),
-BENCH_SOLO=busqueda (only the list's text searches and their plans: a quick before/after).
+It prints Markdown tables and saves them under bench/results/. No thresholds are asserted
+here: the targets are in the tables' last column and in the README.
+
+Environment: BENCH_CASOS, BENCH_TAMANOS; or, for one size only, BENCH_EJECUTORES,
+BENCH_ARTICULOS (default: as many as ejecutores) and BENCH_CLIENTES (a size is
+``BENCH_EJECUTORES/BENCH_ARTICULOS:BENCH_CLIENTES``, unset parts from the first default size;
+BENCH_TAMANOS wins when both are set); BENCH_DB (default efactory_bench_<N>),
+BENCH_REPETICIONES, BENCH_CARGA (0 to skip gunicorn + wrk), BENCH_PG (default
+postgres://postgres@127.0.0.1:5432), BENCH_SOLO=busqueda (only the list's text searches and
+their plans, at the first size: a quick before/after).
 """
 
 import datetime
@@ -31,7 +44,34 @@ from pathlib import Path
 
 RAIZ = Path(__file__).resolve().parent.parent
 N = int(os.environ.get("BENCH_CASOS", "1000000"))
-CLIENTES = int(os.environ.get("BENCH_CLIENTES", "5000" if N >= 100_000 else "500"))
+
+
+def tamanos(texto: str) -> list[tuple[int, int, int]]:
+    """``"40:5000,400/300:50000"`` → [(40, 40, 5000), (400, 300, 50000)]: (ejecutores,
+    artículos, clientes) of each lookup size."""
+    resultado = []
+    for parte in texto.split(","):
+        busca, _, clientes = parte.strip().partition(":")
+        ejecutores, _, articulos = busca.partition("/")
+        resultado.append((int(ejecutores), int(articulos or ejecutores), int(clientes)))
+    return resultado
+
+
+TAMANOS_POR_DEFECTO = "40:5000,400:50000" if N >= 100_000 else "40:500,400:5000"
+_primero = tamanos(TAMANOS_POR_DEFECTO)[0]
+if "BENCH_TAMANOS" not in os.environ and any(
+    k in os.environ for k in ("BENCH_EJECUTORES", "BENCH_ARTICULOS", "BENCH_CLIENTES")
+):
+    _ejecutores = int(os.environ.get("BENCH_EJECUTORES", _primero[0]))
+    TAMANOS = [
+        (
+            _ejecutores,
+            int(os.environ.get("BENCH_ARTICULOS", _ejecutores)),
+            int(os.environ.get("BENCH_CLIENTES", _primero[2])),
+        )
+    ]
+else:
+    TAMANOS = tamanos(os.environ.get("BENCH_TAMANOS", TAMANOS_POR_DEFECTO))
 REPS = max(int(os.environ.get("BENCH_REPETICIONES", "20")), 1)
 CARGA = os.environ.get("BENCH_CARGA", "1") == "1"
 SOLO_BUSQUEDA = os.environ.get("BENCH_SOLO") == "busqueda"
@@ -45,7 +85,7 @@ BUSQUEDAS = {
 BUSQUEDA_PLAN = "migracion canaima"  # its plan shows every branch of the search
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 DB = os.environ.get("BENCH_DB", f"efactory_bench_{N}")
-URL = f"{PG}/{DB}"
+URL = f"{PG}/{DB}"  # the database of the size being measured (main() moves it on)
 FILAS_EXPORT = min(100_000, N)
 PYTHON = sys.executable
 
@@ -61,25 +101,60 @@ def paso(texto):
 
 
 def manage(*args):
-    subprocess.run([PYTHON, str(RAIZ / "manage.py"), *args], check=True, cwd=RAIZ)
+    env = {**os.environ, "DATABASE_URL": URL}
+    subprocess.run([PYTHON, str(RAIZ / "manage.py"), *args], check=True, cwd=RAIZ, env=env)
 
 
-def preparar_base():
-    """Create the database if needed, migrate, top it up to N cases, refresh statistics."""
+def base_de(tamano, indice):
+    """The database of the ``indice``-th size: the seeded one, then a copy per size."""
+    return DB if indice == 0 else f"{DB}_{tamano[0]}_{tamano[1]}_{tamano[2]}"
+
+
+def preparar_base(db, tamano, plantilla=None):
+    """Create ``db`` (empty, or a copy of ``plantilla``) if needed, migrate, top it up to N
+    cases and to the lookup size ``tamano``, refresh statistics; point URL (and Django, if
+    set up) at it. Returns the seconds ``manage.py demo`` took."""
     import psycopg
 
+    global URL
+    URL = f"{PG}/{db}"
+    os.environ["DATABASE_URL"] = URL
+    if plantilla:
+        from django.db import connections
+
+        connections.close_all()  # a template must have no other session
+        connections["default"].settings_dict["NAME"] = db
     with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
-        existe = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB]).fetchone()
-        if not existe:
-            conn.execute(f'CREATE DATABASE "{DB}"')
+        if plantilla:
+            # A fresh copy each run: the seeded database may have changed since the last.
+            conn.execute(f'DROP DATABASE IF EXISTS "{db}"')
+            conn.execute(f'CREATE DATABASE "{db}" TEMPLATE "{plantilla}"')
+        elif not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db]).fetchone():
+            conn.execute(f'CREATE DATABASE "{db}"')
     manage("migrate", "--noinput", "-v", "0")
-    manage("collectstatic", "--noinput", "-v", "0")  # production static storage (manifest)
+    if not plantilla:
+        manage("collectstatic", "--noinput", "-v", "0")  # production static storage (manifest)
+    ejecutores, articulos, clientes = tamano
     inicio = time.perf_counter()
-    manage("demo", "--clientes", str(CLIENTES), "--casos", str(N), "-v", "0")
+    manage(
+        "demo",
+        *("--casos", str(N), "--clientes", str(clientes)),
+        *("--ejecutores", str(ejecutores), "--articulos", str(articulos), "-v", "0"),
+    )
     carga = time.perf_counter() - inicio
     with psycopg.connect(URL, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
     return carga
+
+
+def soltar_base(db):
+    """Drop a copy made for a further size (it can be several GB)."""
+    import psycopg
+    from django.db import connections
+
+    connections.close_all()
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{db}"')
 
 
 def miles(n: int) -> str:
@@ -337,7 +412,17 @@ def carga_con_wrk(cookie, caso_pk):
     return resultados, f"gunicorn {workers} workers (sync), wrk -t2 -c8 -d10s"
 
 
-def tabla(medidor, exports, carga, nota_carga, busqueda, tiempo_carga, conteo):
+def etiqueta(tamano, conteo=None) -> str:
+    """«40 ejecutores, 40 artículos, 5.000 clientes» (the counts found, when given)."""
+    ejecutores, articulos, clientes = (
+        (conteo["ejecutores"], conteo["articulos"], conteo["clientes"]) if conteo else tamano
+    )
+    return (
+        f"{miles(ejecutores)} ejecutores, {miles(articulos)} artículos, {miles(clientes)} clientes"
+    )
+
+
+def tabla_paginas(medidor):
     filas = {f["pagina"]: f for f in medidor.filas}
     admin = {k: v for k, v in filas.items() if k.startswith("Admin")}
     pares = {
@@ -345,17 +430,7 @@ def tabla(medidor, exports, carga, nota_carga, busqueda, tiempo_carga, conteo):
         "Lista filtrada (etapa + ejecutor)": "Admin changelist filtrado (etapa)",
         "Lista, búsqueda de texto": "Admin changelist con búsqueda",
     }
-    ahora = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
     lineas = [
-        f"### eFactory Casos — banco de pruebas ({conteo['casos']:,} casos, "
-        f"{conteo['actividades']:,} actividades, {conteo['clientes']:,} clientes)".replace(
-            ",", "."
-        ),
-        "",
-        f"{ahora} · {platform.node()} · {os.cpu_count()} núcleos · Python "
-        f"{platform.python_version()} · PostgreSQL {conteo['pg']} · {REPS} repeticiones tras 3 "
-        f"de calentamiento · carga de datos {tiempo_carga:.0f} s",
-        "",
         "| página | p50 ms | p95 ms | consultas | SQL principal ms | p50 ÷ SQL | "
         "÷ admin (p95) | objetivo |",
         "|---|---:|---:|---:|---:|---:|---:|---|",
@@ -369,30 +444,74 @@ def tabla(medidor, exports, carga, nota_carga, busqueda, tiempo_carga, conteo):
             f"| {f['pagina']} | {f['p50']:.1f} | {f['p95']:.1f} | {f['consultas']} | {sql} | "
             f"{ratio_sql} | {ratio_admin} | {f['objetivo']} |"
         )
+    return lineas
+
+
+def tabla_tamanos(medidas):
+    """Every page at every size: p50 / p95 and queries per size, last p95 ÷ first p95."""
+    cabecera = "| página | " + " | ".join(
+        f"{miles(m['conteo']['ejecutores'])} ej. / {miles(m['conteo']['articulos'])} art. / "
+        f"{miles(m['conteo']['clientes'])} cli.: p50 / p95 ms (consultas)"
+        for m in medidas
+    )
+    lineas = [
+        cabecera + " | p95 último ÷ primero |",
+        "|---|" + "---:|" * len(medidas) + "---:|",
+    ]
+    for f in medidas[0]["medidor"].filas:
+        celdas, p95 = [], []
+        for m in medidas:
+            g = next((g for g in m["medidor"].filas if g["pagina"] == f["pagina"]), None)
+            celdas.append(f"{g['p50']:.1f} / {g['p95']:.1f} ({g['consultas']})" if g else "—")
+            p95.append(g["p95"] if g else None)
+        ratio = f"{p95[-1] / p95[0]:.2f}×" if p95[0] and p95[-1] else "—"
+        lineas.append(f"| {f['pagina']} | " + " | ".join(celdas) + f" | {ratio} |")
+    return lineas
+
+
+def tabla(medidas, exports, busqueda, tiempo_carga):
+    conteo = medidas[0]["conteo"]
+    ahora = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
+    lineas = [
+        f"### eFactory Casos — banco de pruebas ({miles(conteo['casos'])} casos, "
+        f"{miles(conteo['actividades'])} actividades)",
+        "",
+        f"{ahora} · {platform.node()} · {os.cpu_count()} núcleos · Python "
+        f"{platform.python_version()} · PostgreSQL {conteo['pg']} · {REPS} repeticiones tras 3 "
+        f"de calentamiento · carga de datos {tiempo_carga:.0f} s",
+    ]
+    if len(medidas) > 1:
+        lineas += ["", "Cada página con cada tamaño de los catálogos (los mismos casos):", ""]
+        lineas += tabla_tamanos(medidas)
+    for m in medidas:
+        lineas += ["", f"#### {etiqueta(None, m['conteo'])}", ""]
+        lineas += tabla_paginas(m["medidor"])
+        carga, nota_carga = m["carga"], m["nota_carga"]
+        if carga:
+            lineas += [
+                "",
+                f"Carga: {nota_carga}",
+                "",
+                "| página | req/s | p95 ms | respuestas no 2xx/3xx |",
+                "|---|---:|---:|---:|",
+            ]
+            for nombre, rps, p95, errores in carga:
+                lineas.append(f"| {nombre} | {rps:.1f} | {p95:.1f} | {errores} |")
+        elif nota_carga:
+            lineas += ["", f"Carga: {nota_carga}"]
     lineas += [
+        "",
+        f"Exportaciones ({etiqueta(None, conteo)}):",
         "",
         "| exportación | filas | segundos | MB | pico RSS MB | objetivo |",
         "|---|---:|---:|---:|---:|---|",
     ]
     for e in exports:
+        objetivo = "≤ 6 s y ≤ 150 MB de pico" if e["formato"] == "xlsx" else "≤ 150 MB de pico"
         lineas.append(
-            f"| {e['formato'].upper()} | {e['filas']:,} | {e['segundos']:.1f} | "
-            f"{e['bytes'] / 1e6:.1f} | {e['pico_rss_mb']:.0f} | ≤ 150 MB de pico |".replace(
-                ",", "."
-            )
+            f"| {e['formato'].upper()} | {miles(e['filas'])} | {e['segundos']:.1f} | "
+            f"{e['bytes'] / 1e6:.1f} | {e['pico_rss_mb']:.0f} | {objetivo} |"
         )
-    if carga:
-        lineas += [
-            "",
-            f"Carga: {nota_carga}",
-            "",
-            "| página | req/s | p95 ms | respuestas no 2xx/3xx |",
-            "|---|---:|---:|---:|",
-        ]
-        for nombre, rps, p95, errores in carga:
-            lineas.append(f"| {nombre} | {rps:.1f} | {p95:.1f} | {errores} |")
-    elif nota_carga:
-        lineas += ["", f"Carga: {nota_carga}"]
     usa = "caso_busqueda_trgm" in busqueda and "customers_cliente_nombre_trgm" in busqueda
     lineas += [
         "",
@@ -406,40 +525,39 @@ def tabla(medidor, exports, carga, nota_carga, busqueda, tiempo_carga, conteo):
     return "\n".join(lineas) + "\n"
 
 
-def main():
-    paso(f"Base de datos {DB}: {N:,} casos".replace(",", "."))
-    tiempo_carga = preparar_base()
-
-    import django
-
-    django.setup()
-    from django.contrib.auth import get_user_model
+def contar():
     from django.db import connection
 
-    from cases.models import Actividad, Caso, Ejecutor
+    from cases.models import Actividad, Articulo, Caso, Ejecutor
     from customers.models import Cliente
 
-    conteo = {
+    version = connection.cursor().connection.info.server_version
+    return {
         "casos": Caso.objects.count(),
         "actividades": Actividad.objects.count(),
         "clientes": Cliente.objects.count(),
-        "pg": connection.cursor().connection.info.server_version,
+        "ejecutores": Ejecutor.objects.count(),
+        "articulos": Articulo.objects.count(),
+        "pg": f"{version // 10000}.{version % 100}",
     }
-    conteo["pg"] = f"{conteo['pg'] // 10000}.{conteo['pg'] % 100}"
+
+
+def medir_paginas(medidor, solo_busqueda=False):
+    """Every page, on the database URL points at now."""
+    from django.contrib.auth import get_user_model
+
+    from cases.models import Ejecutor
+
     User = get_user_model()
-    coordinador = User.objects.get(username="coordinador")
-    admin = User.objects.get(username="admin")
-    medidor = Medidor()
     cliente = medidor.Client()
-    cliente.force_login(coordinador)
+    cliente.force_login(User.objects.get(username="coordinador"))
     cliente_admin = medidor.Client()
-    cliente_admin.force_login(admin)
+    cliente_admin.force_login(User.objects.get(username="admin"))
     caso = caso_de_500()
     ejecutor = (
         Ejecutor.objects.filter(estatus="activo").order_by("pk").values_list("pk", flat=True)[1]
     )
 
-    paso("Páginas (tiempo de servidor)")
     objetivo_lista = "p95 ≤ 150 ms y ≤ ½ admin"
     medidor.medir("Lista, primera página", lambda: cliente.get("/casos/"), objetivo_lista)
     medidor.medir(
@@ -449,10 +567,10 @@ def main():
     )
     for nombre, q in BUSQUEDAS.items():
         medidor.medir(nombre, lambda q=q: cliente.get("/casos/", {"q": q}), objetivo_lista)
-    if SOLO_BUSQUEDA:
+    if solo_busqueda:
         for q in BUSQUEDAS.values():
             print(f"\n  EXPLAIN q={q!r}\n{plan_busqueda(q)}", flush=True)
-        return
+        return None, None
     medidor.medir(
         "Lista ordenada por cliente", lambda: cliente.get("/casos/?orden=cliente"), "p95 ≤ 150 ms"
     )
@@ -482,20 +600,46 @@ def main():
         "Admin changelist con búsqueda",
         lambda: cliente_admin.get("/admin/cases/caso/?q=migracion"),
     )
-    busqueda = plan_busqueda(BUSQUEDA_PLAN)
+    cliente.get("/casos/")
+    return cliente.cookies["sessionid"].value, caso.pk
 
-    paso(f"Exportaciones de {FILAS_EXPORT:,} filas".replace(",", "."))
-    exports = [exportar("csv"), exportar("xlsx")]
-    for e in exports:
-        print(f"  {e}", flush=True)
 
-    carga, nota = (None, "omitida (BENCH_CARGA=0)")
-    if CARGA:
-        paso("Carga con gunicorn + wrk")
-        cliente.get("/casos/")
-        carga, nota = carga_con_wrk(cliente.cookies["sessionid"].value, caso.pk)
+def main():
+    tamano = TAMANOS[0]
+    paso(f"Base de datos {DB}: {miles(N)} casos, {etiqueta(tamano)}")
+    tiempo_carga = preparar_base(DB, tamano)
 
-    texto = tabla(medidor, exports, carga, nota, busqueda, tiempo_carga, conteo)
+    import django
+
+    django.setup()
+
+    medidas, exports, busqueda = [], [], ""
+    for indice, tamano in enumerate(TAMANOS):
+        if indice:
+            db = base_de(tamano, indice)
+            paso(f"Base de datos {db}: copia de {DB} con {etiqueta(tamano)}")
+            preparar_base(db, tamano, plantilla=DB)
+        conteo = contar()
+        paso(f"Páginas (tiempo de servidor) con {etiqueta(None, conteo)}")
+        medidor = Medidor()
+        cookie, caso_pk = medir_paginas(medidor, solo_busqueda=SOLO_BUSQUEDA)
+        if SOLO_BUSQUEDA:
+            return
+        if indice == 0:
+            busqueda = plan_busqueda(BUSQUEDA_PLAN)
+            paso(f"Exportaciones de {miles(FILAS_EXPORT)} filas")
+            exports = [exportar("csv"), exportar("xlsx")]
+            for e in exports:
+                print(f"  {e}", flush=True)
+        carga, nota = (None, "omitida (BENCH_CARGA=0)")
+        if CARGA:
+            paso("Carga con gunicorn + wrk")
+            carga, nota = carga_con_wrk(cookie, caso_pk)
+        medidas.append({"conteo": conteo, "medidor": medidor, "carga": carga, "nota_carga": nota})
+        if indice:
+            soltar_base(base_de(tamano, indice))
+
+    texto = tabla(medidas, exports, busqueda, tiempo_carga)
     destino = RAIZ / "bench" / "results" / f"bench-{N}-{datetime.date.today():%Y%m%d}.md"
     destino.parent.mkdir(parents=True, exist_ok=True)
     destino.write_text(texto, encoding="utf-8")

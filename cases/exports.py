@@ -7,6 +7,7 @@ the read-only Días en ejecución, Horas, Horas facturables and Completado. The 
 
 import csv
 import datetime
+import re
 import tempfile
 from dataclasses import dataclass
 from decimal import Decimal
@@ -294,66 +295,71 @@ FORMATOS_XLSX = {
     datetime.date: "DD/MM/YYYY",
     datetime.time: "HH:MM",
 }
+# Characters an XLSX cannot hold (a vertical tab pasted from a word processor): the CSV keeps
+# them, the XLSX drops them. Tab, newline and carriage return are allowed.
+NO_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+PIXELES_POR_CARACTER = 7  # Calibri 11, the default font: an Excel width unit is 7 pixels
 
 
-def _hoja(libro, titulo, encabezado, filas):
-    """Append a write-only sheet: bold frozen header, column widths, autofilter, the rows.
+def _hoja(libro, titulo, encabezado, filas, formatos, negrita):
+    """Add a sheet: bold frozen header, column widths, the rows, and an autofilter over them.
 
-    Widths and the frozen pane must be set before the first row (openpyxl writes them at the
-    top of the sheet); the autofilter range is written at its end, once the rows are known.
+    In constant-memory mode each row is flushed to a temporary file as soon as the next one
+    starts, so rows are written strictly in order; the autofilter range is set at the end,
+    once the rows are known. Texts are always written as text (never as formulas or links).
     """
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    hoja = libro.create_sheet(titulo)
-    hoja.freeze_panes = "A2"
-    for i, nombre in enumerate(encabezado, start=1):
-        hoja.column_dimensions[get_column_letter(i)].width = ANCHOS.get(nombre, ANCHO_POR_DEFECTO)
-    negrita = Font(bold=True)
-    celdas = []
-    for nombre in encabezado:
-        celda = WriteOnlyCell(hoja, value=nombre)
-        celda.font = negrita
-        celdas.append(celda)
-    hoja.append(celdas)
+    hoja = libro.add_worksheet(titulo)
+    hoja.freeze_panes(1, 0)
+    for i, nombre in enumerate(encabezado):
+        # In pixels, so the file stores exactly the width in characters (as before).
+        ancho = ANCHOS.get(nombre, ANCHO_POR_DEFECTO) * PIXELES_POR_CARACTER
+        hoja.set_column_pixels(i, i, ancho)
+    for i, nombre in enumerate(encabezado):
+        hoja.write_string(0, i, nombre, negrita)
+    texto, numero, fecha = hoja.write_string, hoja.write_number, hoja.write_datetime
+    limpiar = NO_XML.sub
     n = 0
-    for fila in filas:
-        celdas = []
-        for valor in fila:
-            formato = FORMATOS_XLSX.get(type(valor))
-            if formato:
-                celda = WriteOnlyCell(hoja, value=valor)
-                celda.number_format = formato
-                celdas.append(celda)
-            elif isinstance(valor, Decimal):
-                celdas.append(float(valor))
-            elif isinstance(valor, str):
-                # openpyxl refuses control characters (a vertical tab pasted from a word
-                # processor); the CSV keeps them, the XLSX drops them.
-                celdas.append(ILLEGAL_CHARACTERS_RE.sub("", valor))
+    for n, fila in enumerate(filas, start=1):
+        for i, valor in enumerate(fila):
+            tipo = type(valor)
+            if tipo is str:
+                if valor:
+                    texto(n, i, limpiar("", valor))
+            elif valor is None:
+                continue
+            elif tipo in formatos:
+                fecha(n, i, valor, formatos[tipo])
             else:
-                celdas.append(valor)
-        hoja.append(celdas)
-        n += 1
-    hoja.auto_filter.ref = f"A1:{get_column_letter(len(encabezado))}{n + 1}"
+                numero(n, i, float(valor) if tipo is Decimal else valor)
+    hoja.autofilter(0, 0, n, len(encabezado) - 1)
     return hoja
 
 
 def xlsx_archivo(queryset):
     """Write the XLSX (sheets ``Casos`` and ``Actividades``) to a temporary file; return it.
 
-    openpyxl's write-only worksheets stream rows to disk as they are appended, so memory
-    stays flat; the caller streams the finished file with FileResponse, which deletes it when
-    closed.
+    XlsxWriter's constant-memory mode keeps one row in memory and writes the rest to
+    temporary files, so memory stays flat; the caller streams the finished file with
+    FileResponse, which deletes it when closed.
     """
-    from openpyxl import Workbook
+    import xlsxwriter
 
-    libro = Workbook(write_only=True)
-    _hoja(libro, "Casos", COLUMNAS_CASOS, filas(queryset))
-    _hoja(libro, "Actividades", COLUMNAS_ACTIVIDADES, filas_actividades(queryset))
     archivo = tempfile.TemporaryFile()
-    libro.save(archivo)
+    libro = xlsxwriter.Workbook(
+        archivo,
+        {
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        },
+    )
+    formatos = {tipo: libro.add_format({"num_format": f}) for tipo, f in FORMATOS_XLSX.items()}
+    negrita = libro.add_format({"bold": True})
+    _hoja(libro, "Casos", COLUMNAS_CASOS, filas(queryset), formatos, negrita)
+    _hoja(
+        libro, "Actividades", COLUMNAS_ACTIVIDADES, filas_actividades(queryset), formatos, negrita
+    )
+    libro.close()
     archivo.seek(0)
     return archivo

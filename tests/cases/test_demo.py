@@ -5,7 +5,7 @@ from itertools import groupby
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db.models import Count, F
 
 from cases.models import (
@@ -214,3 +214,52 @@ def test_the_same_seed_gives_the_same_cases():
 
     segunda = list(Caso.objects.order_by("numero").values_list("asunto", "etapa", "fecha_inicio"))
     assert segunda == primera
+
+
+def test_ejecutores_and_articulos_options_top_up_with_active_generated_ones():
+    from cases.management.commands.demo import EJECUTORES
+
+    salida = demo("--casos", "400", "--ejecutores", "40", "--articulos", "30")
+
+    assert Ejecutor.objects.count() == 40
+    nuevos = Ejecutor.objects.exclude(nombre__in=[e[0] for e in EJECUTORES])
+    assert nuevos.count() == 28
+    assert set(nuevos.values_list("estatus", flat=True)) == {Estatus.ACTIVO}
+    assert nuevos.values("grupo").distinct().count() == 5  # spread over every grupo
+    assert nuevos.values("departamento").distinct().count() == 5
+    nombres = list(Ejecutor.objects.values_list("nombre", flat=True))
+    assert len(set(nombres)) == 40
+    assert all(len(nombre.split()) == 3 for nombre in nuevos.values_list("nombre", flat=True))
+    assert Articulo.objects.count() == 30
+    generados = Articulo.objects.filter(codigo__startswith="ART-")
+    assert generados.count() == 15
+    assert set(generados.values_list("activo", flat=True)) == {True}
+    assert generados.values("nombre").distinct().count() == 15
+    # The new cases are spread over every active ejecutor and artículo.
+    assert Caso.objects.filter(ejecutor__in=nuevos).exists()
+    assert Actividad.objects.filter(ejecutor__in=nuevos).exists()
+    assert Caso.objects.filter(articulo__in=generados).exists()
+    assert "28 ejecutores generados" in salida
+    assert "15 artículos generados" in salida
+
+    antes = conteos()
+    demo("--casos", "400", "--ejecutores", "40", "--articulos", "30")
+    demo("--ejecutores", "12", "--articulos", "10")  # fewer than there are: nothing to do
+
+    assert conteos() == antes
+
+
+def test_ejecutores_and_articulos_top_up_an_existing_data_set_without_new_cases():
+    demo()
+    casos = set(Caso.objects.values_list("numero", flat=True))
+
+    demo("--ejecutores", "60", "--articulos", "50")
+
+    assert Ejecutor.objects.count() == 60
+    assert Articulo.objects.count() == 50
+    assert set(Caso.objects.values_list("numero", flat=True)) == casos
+
+
+def test_negative_counts_are_refused():
+    with pytest.raises(CommandError):
+        demo("--ejecutores", "-1")

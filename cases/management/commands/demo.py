@@ -123,6 +123,51 @@ EJECUTORES = [
     ("Óscar Zambrano Linares", "ozambrano", "PROYECTOS", "CONSULTORIA", Estatus.ACTIVO, True),
     ("Pedro Núñez Díaz", "pnunez", "SOPORTE", "SITIO-N2", Estatus.INACTIVO, False),
 ]
+# Generated ejecutores (--ejecutores N) take turns over these (departamento, grupo) pairs.
+PUESTOS = [
+    ("SOPORTE", "MESA-N1"),
+    ("SOPORTE", "SITIO-N2"),
+    ("INFRA", "INFRA"),
+    ("DESARROLLO", "DESARROLLO"),
+    ("PROYECTOS", "CONSULTORIA"),
+    ("VENTAS", "MESA-N1"),
+]
+# Generated artículos (--articulos N): a service on a subject, on site or remote.
+SERVICIOS = [
+    "Soporte de",
+    "Mantenimiento preventivo de",
+    "Mantenimiento correctivo de",
+    "Instalación de",
+    "Configuración de",
+    "Capacitación en",
+    "Consultoría en",
+    "Migración de",
+    "Auditoría de",
+    "Licenciamiento de",
+]
+OBJETOS = [
+    "servidores",
+    "impresoras fiscales",
+    "puntos de venta",
+    "redes inalámbricas",
+    "cableado estructurado",
+    "telefonía IP",
+    "cámaras de seguridad",
+    "cortafuegos",
+    "equipos portátiles",
+    "estaciones de trabajo",
+    "nómina",
+    "sistema administrativo",
+    "correo corporativo",
+    "bases de datos",
+    "respaldos en la nube",
+    "portal web",
+    "inventario",
+    "facturación electrónica",
+    "antivirus",
+    "centrales telefónicas",
+]
+MODALIDADES = ["", " en sitio", " remoto"]
 
 # --- Clients ------------------------------------------------------------------------------
 
@@ -415,6 +460,17 @@ def minuto_a_hora(minuto: int) -> datetime.time:
     return datetime.time(minuto // 60, minuto % 60)
 
 
+def nombres_generados(semilla: int):
+    """Every «Nombre Apellido Apellido» of NOMBRES × APELLIDOS² (two different surnames),
+    once each, in an order fixed by ``semilla``."""
+    total = len(NOMBRES) * len(APELLIDOS) * (len(APELLIDOS) - 1)
+    for indice in random.Random(semilla).sample(range(total), total):
+        nombre, resto = divmod(indice, len(APELLIDOS) * (len(APELLIDOS) - 1))
+        primero, segundo = divmod(resto, len(APELLIDOS) - 1)
+        segundo += segundo >= primero  # skip the first surname
+        yield f"{NOMBRES[nombre]} {APELLIDOS[primero]} {APELLIDOS[segundo]}"
+
+
 class Command(BaseCommand):
     help = (
         "Carga datos de demostración en español: catálogos, ejecutores, ~60 clientes con sus "
@@ -444,6 +500,26 @@ class Command(BaseCommand):
             ),
         )
         parser.add_argument(
+            "--ejecutores",
+            type=int,
+            default=0,
+            help=(
+                "Cantidad mínima de ejecutores; se crean solo los que faltan, activos, con "
+                "nombres generados y repartidos entre grupos y departamentos. Los casos nuevos "
+                "se reparten entre todos los ejecutores activos. Ejemplo: --ejecutores 400."
+            ),
+        )
+        parser.add_argument(
+            "--articulos",
+            type=int,
+            default=0,
+            help=(
+                "Cantidad mínima de artículos; se crean solo los que faltan, activos, con "
+                "nombres generados. Los casos nuevos usan todos los artículos activos. "
+                "Ejemplo: --articulos 400."
+            ),
+        )
+        parser.add_argument(
             "--semilla",
             type=int,
             default=SEMILLA_POR_DEFECTO,
@@ -467,17 +543,36 @@ class Command(BaseCommand):
             ),
         )
 
-    def handle(self, *args, casos, semilla, lote, verbosity, clientes=0, url=URL, **options):
-        if casos < 0:
-            raise CommandError("--casos no puede ser negativo.")
+    def handle(
+        self,
+        *args,
+        casos,
+        semilla,
+        lote,
+        verbosity,
+        clientes=0,
+        ejecutores=0,
+        articulos=0,
+        url=URL,
+        **options,
+    ):
+        if min(casos, clientes, ejecutores, articulos) < 0:
+            raise CommandError(
+                "--casos, --clientes, --ejecutores y --articulos no pueden ser negativos."
+            )
         if lote < 1:
             raise CommandError("--lote debe ser al menos 1.")
         self.verbosity = verbosity
         with transaction.atomic():
             usuarios = self.cargar_usuarios()
             catalogos = self.cargar_catalogos()
-            ejecutores = self.cargar_ejecutores(usuarios)
+            demo_ejecutores = self.cargar_ejecutores(usuarios)
             base = self.cargar_clientes()
+            if ejecutores:
+                demo_ejecutores = self.completar_ejecutores(ejecutores, demo_ejecutores)
+            if articulos:
+                catalogos["articulos"] = self.completar_articulos(articulos)
+        ejecutores = demo_ejecutores
         total_clientes = self.completar_clientes(random.Random(f"{semilla}:clientes"), clientes)
         self.stdout.write(
             f"Catálogos, {len(ejecutores)} ejecutores y "
@@ -635,6 +730,74 @@ class Command(BaseCommand):
                 cliente.lista_contactos.append(contacto)
             clientes.append(cliente)
         return clientes
+
+    def completar_ejecutores(self, total: int, demo: list) -> list:
+        """Create active ejecutores with generated names until there are ``total``; return
+        every active one (the demo's first, with their coordina flag) for the new cases.
+
+        The names come in a fixed order (nombre, apellido, segundo apellido) and the
+        (departamento, grupo) pairs take turns, so the same --ejecutores gives the same
+        people whatever the seed.
+        """
+        departamentos = {d.codigo: d for d in Departamento.objects.all()}
+        grupos = {g.codigo: g for g in Grupo.objects.all()}
+        faltan = total - Ejecutor.objects.count()
+        if faltan > 0:
+            existentes = set(Ejecutor.objects.values_list("nombre", flat=True))
+            nuevos = []
+            for nombre in nombres_generados(SEMILLA_CATALOGO):
+                if len(nuevos) == faltan:
+                    break
+                if nombre in existentes:
+                    continue
+                depto, grupo = PUESTOS[len(nuevos) % len(PUESTOS)]
+                nuevos.append(
+                    Ejecutor(
+                        nombre=nombre,
+                        email=f"{slugify(nombre).replace('-', '.')}@efactory.example",
+                        departamento=departamentos[depto],
+                        grupo=grupos[grupo],
+                        estatus=Estatus.ACTIVO,
+                    )
+                )
+            Ejecutor.objects.bulk_create(nuevos, batch_size=2000)
+            self.stdout.write(f"{len(nuevos)} ejecutores generados.")
+        vistos = {e.pk for e in demo}
+        otros = list(
+            Ejecutor.objects.filter(estatus=Estatus.ACTIVO)
+            .exclude(pk__in=vistos)
+            .select_related("grupo", "departamento")
+            .order_by("pk")
+        )
+        for ejecutor in otros:
+            ejecutor.coordina = False
+        return demo + otros
+
+    def completar_articulos(self, total: int) -> list:
+        """Create active artículos (``ART-0001``…) until there are ``total``; return every
+        active one, for the new cases."""
+        faltan = total - Articulo.objects.count()
+        if faltan > 0:
+            codigos = set(Articulo.objects.values_list("codigo", flat=True))
+            nombres = [
+                f"{servicio} {objeto}{modalidad}"
+                for modalidad in MODALIDADES
+                for servicio in SERVICIOS
+                for objeto in OBJETOS
+            ]
+            random.Random(SEMILLA_CATALOGO).shuffle(nombres)
+            nuevos = []
+            k = 0
+            while len(nuevos) < faltan:
+                codigo = f"ART-{k + 1:04d}"
+                vuelta, posicion = divmod(k, len(nombres))
+                nombre = nombres[posicion] + (f" ({vuelta + 1})" if vuelta else "")
+                k += 1
+                if codigo not in codigos:
+                    nuevos.append(Articulo(codigo=codigo, nombre=nombre, activo=True))
+            Articulo.objects.bulk_create(nuevos, batch_size=2000)
+            self.stdout.write(f"{len(nuevos)} artículos generados.")
+        return list(Articulo.objects.filter(activo=True).order_by("pk"))
 
     def completar_clientes(self, rng, total: int) -> int:
         """Bulk-create generated clients (and their contacts) until there are ``total``."""
