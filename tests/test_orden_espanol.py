@@ -148,18 +148,21 @@ def test_the_client_list_sorts_names_the_spanish_way(cliente_soporte, clientes):
     assert orden_en(html) == EN_ESPANOL
 
 
-def test_the_ejecutor_dropdowns_of_the_editor_sort_the_spanish_way(cliente_soporte, ejecutores):
+def test_the_editor_lookups_offer_ejecutores_the_spanish_way(cliente_soporte, ejecutores):
+    """Coord., Ejecutor, Revisor and the rows' Ejecutor list only their chosen row; what a
+    person picks from is the lupa's list, in Spanish order."""
     html = cliente_soporte.get("/casos/nuevo/").content.decode()
     for campo in ("ejecutor", "coordinador", "revisor", "actividades-0-ejecutor"):
-        assert [o for o in opciones(html, campo) if o != "---------"] == EN_ESPANOL, campo
+        assert [o for o in opciones(html, campo) if o != "---------"] == [], campo
+    respuesta = cliente_soporte.get("/buscar/ejecutores/", {"q": "", "formato": "json"})
+    assert [r["texto"] for r in respuesta.json()["resultados"]] == EN_ESPANOL
 
 
-def test_the_articulo_dropdowns_sort_the_spanish_way(cliente_soporte):
+def test_the_articulo_lookups_and_table_sort_the_spanish_way(cliente_soporte):
     for i, nombre in enumerate(NOMBRES):
         ArticuloFactory(codigo=f"ART{i}", nombre=nombre)
-    html = cliente_soporte.get("/casos/nuevo/").content.decode()
-    for campo in ("articulo", "actividades-0-articulo"):
-        assert [o for o in opciones(html, campo) if o != "---------"] == EN_ESPANOL, campo
+    respuesta = cliente_soporte.get("/buscar/articulos/", {"q": "", "formato": "json"})
+    assert [r["texto"] for r in respuesta.json()["resultados"]] == EN_ESPANOL
     assert list(Articulo.objects.values_list("nombre", flat=True)) == EN_ESPANOL
 
 
