@@ -1020,10 +1020,11 @@ class Actividad(models.Model):
 class EnvioFormulario(models.Model):
     """A one-time token of an editor or quick-add page: one submission, one save.
 
-    The page carries a fresh token; the save that uses it inserts this row first, in the
-    same transaction as the case. A second submission of the same page (a double click, a
-    resubmit after Back, a retry on a slow network) finds the token taken, by the unique
-    index even when both arrive at once, and is sent to the case the first one saved.
+    The page carries a fresh token; the save that uses it inserts this row in the same
+    transaction as the case (for an edit, before the version check). A second submission of
+    the same page (a double click, a resubmit after Back, a retry on a slow network) finds
+    the token taken, by the unique index even when both arrive at once, and is sent to the
+    case the first one saved.
     """
 
     token = models.UUIDField(_("token"), unique=True)

@@ -370,7 +370,7 @@ class CasoEditorView(PermissionRequiredMixin, TemplateView):
             except ActividadSolapada:
                 # Another save wrote an overlapping row after this one was validated:
                 # validate again from the POST, which now sees that row and marks ours.
-                return self.solapada(caso)
+                return self.solapada()
             messages.success(
                 request, _("Caso %(documento)s guardado.") % {"documento": caso.documento}
             )
@@ -380,7 +380,7 @@ class CasoEditorView(PermissionRequiredMixin, TemplateView):
         context = self.get_context_data(form=form, formset=formset, caso=caso)
         return self.render_to_response(context, status=200)
 
-    def solapada(self, caso):
+    def solapada(self):
         caso = self.get_object()
         form, formset = self.formularios(caso)
         if not formset.non_form_errors() and formset.is_valid():

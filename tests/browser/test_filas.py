@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from cases.models import Actividad, Caso
+from tests.browser.test_caso_editor import elegir_en_lupa
 from tests.factories import (
     ActividadFactory,
     ArticuloFactory,
@@ -64,21 +65,6 @@ def nuevo_caso(page: Page, cliente, ejecutor=None):
     page.locator("#id_fecha_inicio").fill("2026-03-01")
     if ejecutor is not None:
         elegir_en_lupa(page, "#id_ejecutor", ejecutor.nombre)
-
-
-def elegir_en_lupa(page: Page, caja: str, nombre: str):
-    """Pick ``nombre`` in a lupa field (the case's Ejecutor, a row's) as a user does.
-
-    The select lists only its chosen row: with JavaScript, type in the search box that took
-    its place and click the suggestion; without, type the name in its <noscript> box.
-    """
-    control = page.locator(caja)
-    if control.evaluate("el => el.tagName") == "SELECT":
-        page.locator(f'input[name="{control.get_attribute("name")}_buscar"]').fill(nombre)
-        return
-    control.fill(nombre.split()[0])
-    page.locator(f"{caja}_sugerencias").get_by_role("option", name=nombre).click()
-    expect(control).to_have_value(nombre)
 
 
 def guardar(page: Page):
