@@ -17,6 +17,7 @@ from efactory import versiones
 from efactory.claves import es_pk
 from efactory.estatus import Estatus
 from efactory.filtros import BLANCO, SelectRapido, con_blanco
+from efactory.formsets import FilaForm
 from efactory.formularios import ayudante
 from efactory.numeros import NUMERO_INVALIDO, DecimalInput
 from efactory.textos import DEMASIADO_LARGO
@@ -337,15 +338,25 @@ class CompartidaModelChoiceField(forms.ModelChoiceField):
         return obj
 
 
-class ActividadForm(forms.ModelForm):
-    """One row of the Actividades section."""
+ELECCION_NO_DISPONIBLE = _("La opción elegida ya no existe o no está disponible; elija otra.")
+
+
+class ActividadForm(FilaForm):
+    """One row of the Actividades section.
+
+    The browser copies the case's current Ejecutor and Facturable into a row added with
+    JavaScript (``data-default-from``).
+    """
 
     ejecutor = CompartidaModelChoiceField(
         queryset=Ejecutor.objects.all(),
         required=False,
         label=_("Ejecutor"),
         help_text=Actividad._meta.get_field("ejecutor").help_text,
-        widget=LupaSelect("ejecutores", _("Buscar ejecutor")),
+        widget=LupaSelect(
+            "ejecutores", _("Buscar ejecutor"), attrs={"data-default-from": "id_ejecutor"}
+        ),
+        error_messages={"invalid_choice": ELECCION_NO_DISPONIBLE},
     )
     articulo = CompartidaModelChoiceField(
         queryset=Articulo.objects.all(),
@@ -353,6 +364,7 @@ class ActividadForm(forms.ModelForm):
         label=_("Artículo"),
         help_text=Actividad._meta.get_field("articulo").help_text,
         widget=LupaSelect("articulos", _("Buscar artículo")),
+        error_messages={"invalid_choice": ELECCION_NO_DISPONIBLE},
     )
 
     class Meta:
@@ -363,6 +375,7 @@ class ActividadForm(forms.ModelForm):
             "hora_inicio": TimeInput(),
             "hora_fin": TimeInput(),
             "descripcion": forms.Textarea(attrs={"rows": 1}),
+            "facturable": forms.CheckboxInput(attrs={"data-default-from": "id_facturable"}),
         }
         labels = {"descripcion": _("Actividad"), "fecha": _("Fecha")}
         error_messages = {
@@ -374,16 +387,6 @@ class ActividadForm(forms.ModelForm):
 
     # Fields a new row gets from the case; alone they do not make a row worth saving.
     CAMPOS_CON_DEFECTO = {"ejecutor", "facturable", "DELETE"}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name in ("ejecutor", "articulo"):
-            self.fields[name].error_messages["invalid_choice"] = _(
-                "La opción elegida ya no existe o no está disponible; elija otra."
-            )
-        # The browser copies the case's current values into a row added with JavaScript.
-        self.fields["ejecutor"].widget.attrs["data-default-from"] = "id_ejecutor"
-        self.fields["facturable"].widget.attrs["data-default-from"] = "id_facturable"
 
     def has_changed(self):
         """A new row counts as filled in only when more than its defaults were given."""

@@ -301,6 +301,9 @@ class CasoEditorView(PermissionRequiredMixin, TemplateView):
         context["totales"] = totales_de(f.instance for f in formset.initial_forms)
         # The case's ejecutor and articulo lookups show what the formset loaded for its rows.
         context["form"].usar_opciones(formset.ejecutores, formset.articulos)
+        # Stored rows are compact unless asked for in full (the no-JavaScript way to retype a
+        # stored row's Ejecutor or Artículo, see cases/filas.py).
+        context["renglones_completos"] = self.request.GET.get("renglones") == "completos"
         return context
 
     def catalogos(self, form) -> dict:

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from efactory import versiones
+from efactory.formsets import FilaForm
 from efactory.formularios import ayudante
 from efactory.textos import DEMASIADO_LARGO
 
@@ -133,7 +134,7 @@ class ClienteForm(forms.ModelForm):
         return rif
 
 
-class ContactoForm(forms.ModelForm):
+class ContactoForm(FilaForm):
     """One row of the client's Contactos."""
 
     class Meta:

@@ -33,11 +33,19 @@ def control(field, size="sm"):
 
 
 @register.simple_tag
-def filas_actividades(formset):
+def filas_actividades(formset, completas=False):
     """All rows of the Actividades formset (rendered in Python, see cases/filas.py)."""
     from cases.filas import render_filas
 
-    return render_filas(formset)
+    return render_filas(formset, completas=completas)
+
+
+@register.simple_tag
+def plantillas_lupa_filas(formset):
+    """The lupa markup the browser wraps around the compact rows' selects."""
+    from cases.filas import render_plantillas_lupa
+
+    return render_plantillas_lupa(formset)
 
 
 @register.simple_tag

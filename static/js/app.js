@@ -204,6 +204,38 @@
     if (summary) { summary.focus(); }
   });
 
+  // Compact Actividades rows (cases/filas.py: stored rows without errors) come without their
+  // cells' column classes, the cell labels that small screens show and their remove buttons:
+  // add them, as a new row (the formset's <template>) has them. Their DELETE box is the
+  // no-JavaScript way (.sin-js).
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-formset]").forEach(function (c) {
+      var rows = c.querySelectorAll("tr.fila-compacta");
+      var template = c.querySelector("template[data-formset-template]");
+      var button = template && template.content.querySelector("[data-formset-remove]");
+      if (!rows.length || !button) { return; }
+      var heads = c.querySelectorAll("thead th");
+      var label = document.createElement("label");
+      label.className = "etiqueta-celda";
+      rows.forEach(function (row) {
+        Array.prototype.forEach.call(row.cells, function (cell, i) {
+          var th = heads[i];
+          if (!th) { return; }
+          cell.className = th.className;
+          var control = cell.querySelector("input:not([type=hidden]), textarea, select");
+          if (!control || cell === row.cells[row.cells.length - 1]) { return; }
+          // The id a full row's control has (lupa.js hands a select's to its search box).
+          control.id = "id_" + control.name;
+          var l = label.cloneNode(false);
+          l.htmlFor = control.id;
+          l.textContent = th.textContent.trim();
+          cell.insertBefore(l, cell.firstChild);
+        });
+        row.cells[row.cells.length - 1].appendChild(button.cloneNode(true));
+      });
+    });
+  });
+
   // A refused save re-shows the rows the user removed, with their (hidden) DELETE box still
   // ticked: keep them removed, or they look alive and the next save deletes them unseen.
   document.addEventListener("DOMContentLoaded", function () {

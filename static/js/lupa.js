@@ -158,6 +158,11 @@
     if (select.getAttribute("aria-describedby")) { box.setAttribute("aria-describedby", select.getAttribute("aria-describedby")); }
     if (select.getAttribute("aria-invalid") === "true") { box.setAttribute("aria-invalid", "true"); }
     if (select.required) { box.setAttribute("aria-required", "true"); }
+    // A compact row's select is named by its aria-label, not by a <label for>.
+    if (select.hasAttribute("aria-label")) {
+      box.setAttribute("aria-label", select.getAttribute("aria-label"));
+      select.removeAttribute("aria-label");
+    }
     box.placeholder = c.dataset.lupaTitulo ? c.dataset.lupaTitulo + "…" : "";
     // The field's <label for> now names the text box; the select keeps the value.
     box.id = select.id;
@@ -291,8 +296,28 @@
     });
   });
 
+  // A compact Actividades row (cases/filas.py) carries a bare select named by its
+  // aria-label: put it in the lupa's markup, from the table's <template data-lupa-plantilla>
+  // for its column, as a full row has it (the select takes the id a full row gives it).
+  function wrapRowSelects(root) {
+    root.querySelectorAll("select[data-lupa-fila]").forEach(function (select) {
+      var plantilla = document.querySelector('template[data-lupa-plantilla="' + select.dataset.lupaFila + '"]');
+      if (!plantilla) { return; }
+      var lupa = plantilla.content.firstElementChild.cloneNode(true);
+      select.removeAttribute("data-lupa-fila");
+      select.id = "id_" + select.name;
+      select.className = "form-select form-select-sm";
+      select.replaceWith(lupa);
+      lupa.querySelector("[data-lupa-aqui]").replaceWith(select);
+      var o = select.options[select.selectedIndex];
+      lupa.querySelector("[data-nombre-elegido]").textContent = o ? o.text : "";
+    });
+  }
+
   function init(root) {
-    (root || document).querySelectorAll("[data-lupa][data-lupa-combo]").forEach(enhanceCombo);
+    root = root || document;
+    wrapRowSelects(root);
+    root.querySelectorAll("[data-lupa][data-lupa-combo]").forEach(enhanceCombo);
   }
 
   document.addEventListener("DOMContentLoaded", function () { initModal(); init(document); });

@@ -12,8 +12,20 @@ from django.utils.html import format_html
 
 from cases import filas
 from cases.forms import ActividadForm
-from tests.cases.datos import datos_de, datos_post, fila, url_editar
+from cases.formsets import actividad_formset_class
+from cases.models import Actividad
+from efactory.formsets import FilaForm
+from tests.cases.datos import (
+    caso_con_actividades,
+    datos_de,
+    datos_post,
+    fila,
+    fila_de,
+    filas_guardadas,
+    url_editar,
+)
 from tests.factories import ActividadFactory, ArticuloFactory, CasoFactory, EjecutorFactory
+from tests.formularios import cuerpo_de_la_pagina
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +36,8 @@ def filas_de(html: str) -> list[str]:
     return re.findall(r"<tr data-formset-row.*?</tr>", html, re.S)
 
 
-def test_every_value_of_a_row_is_escaped(cliente_soporte):
+@pytest.mark.parametrize("completas", [False, True], ids=["compacta", "completa"])
+def test_every_value_of_a_row_is_escaped(cliente_soporte, completas):
     raro = EjecutorFactory(nombre='Ana <b>"la jefa"</b> & Cía')
     articulo = ArticuloFactory(nombre="Cable <UTP> & 'conectores'")
     caso = CasoFactory(ejecutor=raro, fecha_inicio=datetime.date(2026, 3, 2))
@@ -35,15 +48,119 @@ def test_every_value_of_a_row_is_escaped(cliente_soporte):
         fecha=datetime.date(2026, 3, 3),
         descripcion='<script>alert("x")</script>\nsegunda línea & más',
     )
+    url = url_editar(caso) + ("?renglones=completos" if completas else "")
 
-    fila_html = filas_de(cliente_soporte.get(url_editar(caso)).content.decode())[0]
+    fila_html = filas_de(cliente_soporte.get(url).content.decode())[0]
 
     assert "<script>" not in fila_html and "<b>" not in fila_html and "<UTP>" not in fila_html
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;\nsegunda línea &amp; más" in fila_html
     elegido = "Ana &lt;b&gt;&quot;la jefa&quot;&lt;/b&gt; &amp; Cía"
-    assert f"data-nombre-elegido>{elegido}</span>" in fila_html
+    assert (f"data-nombre-elegido>{elegido}</span>" in fila_html) is completas
     assert f"selected>{elegido}</option>" in fila_html
     assert "Cable &lt;UTP&gt; &amp; &#x27;conectores&#x27;</option>" in fila_html
+
+
+def test_a_stored_row_is_drawn_compact(cliente_soporte, ejecutor):
+    """Only what the row posts and what names it: no ids, labels, classes or lupa markup
+    (the browser adds those, static/js/lupa.js and app.js), about 1 KB a row."""
+    articulo = ArticuloFactory(nombre="Cableado")
+    caso = CasoFactory(ejecutor=ejecutor, fecha_inicio=datetime.date(2026, 3, 2))
+    a = ActividadFactory(
+        caso=caso,
+        ejecutor=ejecutor,
+        articulo=articulo,
+        fecha=datetime.date(2026, 3, 3),
+        hora_inicio=datetime.time(9, 0),
+        hora_fin=datetime.time(10, 30),
+        descripcion="Revisión",
+        facturable=True,
+    )
+
+    fila_html = filas_de(cliente_soporte.get(url_editar(caso)).content.decode())[0]
+
+    p = "actividades-0-"
+    assert fila_html == (
+        '<tr data-formset-row class="fila-compacta">'
+        f'<td><input type="hidden" name="{p}id" value="{a.pk}">'
+        f'<input type="date" name="{p}fecha" value="2026-03-03" aria-label="Fecha"></td>'
+        f'<td><input type="time" name="{p}hora_inicio" value="09:00" aria-label="H/Inicio"></td>'
+        f'<td><input type="time" name="{p}hora_fin" value="10:30" aria-label="H/Fin"></td>'
+        f'<td><textarea name="{p}descripcion" aria-label="Actividad" maxlength="2000" rows="1">'
+        "\nRevisión</textarea></td>"
+        f'<td><select name="{p}ejecutor" aria-label="Ejecutor" data-lupa-fila="ejecutor">'
+        f'<option value="">---------</option><option value="{ejecutor.pk}" selected>Ana Pérez'
+        "</option></select></td>"
+        f'<td><input type="checkbox" name="{p}facturable" aria-label="Fact." checked></td>'
+        f'<td><select name="{p}articulo" aria-label="Artículo" data-lupa-fila="articulo">'
+        f'<option value="">---------</option><option value="{articulo.pk}" selected>Cableado'
+        "</option></select></td>"
+        "<td data-horas>1,50</td>"
+        f'<td><input type="checkbox" name="{p}DELETE" aria-label="Eliminar" class="sin-js"></td>'
+        "</tr>"
+    )
+
+
+def test_new_rows_and_rows_with_errors_keep_the_full_markup(cliente_soporte, ejecutor):
+    caso = CasoFactory(ejecutor=ejecutor, fecha_inicio=datetime.date(2026, 3, 2))
+    a = ActividadFactory(caso=caso, ejecutor=ejecutor, fecha=datetime.date(2026, 3, 3))
+    b = ActividadFactory(caso=caso, ejecutor=ejecutor, fecha=datetime.date(2026, 3, 4))
+    filas_post = [fila_de(a), fila_de(b, hora_fin="00:01"), fila(ejecutor, descripcion="Nueva")]
+
+    respuesta = cliente_soporte.post(url_editar(caso), datos_post(datos_de(caso), filas_post))
+
+    guardada, con_error, nueva = filas_de(respuesta.content.decode())[:3]
+    assert 'class="fila-compacta"' in guardada and "<label" not in guardada
+    for completa in (con_error, nueva):
+        assert "fila-compacta" not in completa
+        assert '<label class="etiqueta-celda" for="id_actividades-' in completa
+        assert "data-nombre-elegido" in completa and "<noscript>" in completa
+    assert 'aria-invalid="true"' in con_error
+    assert "data-fila-nueva" in nueva
+
+
+def test_the_page_sent_back_as_it_is_saves_nothing_and_one_change_saves_one_row(
+    cliente_soporte, ejecutor
+):
+    """What a browser submits from the compact rows (no hidden case id, no ids) is a whole
+    formset: unchanged, nothing is written; one edited description changes that row only."""
+    caso = caso_con_actividades(5, ejecutor)
+    antes = filas_guardadas(caso)
+    url = url_editar(caso)
+
+    cuerpo = cuerpo_de_la_pagina(cliente_soporte.get(url).content.decode(), "editor-caso")
+    assert "actividades-0-caso" not in cuerpo and cuerpo["actividades-INITIAL_FORMS"] == "5"
+    assert cliente_soporte.post(url, cuerpo).status_code == 302
+    assert filas_guardadas(caso) == antes
+    assert Actividad.history.filter(caso_id=caso.pk, history_type="~").count() == 0
+
+    cuerpo = cuerpo_de_la_pagina(cliente_soporte.get(url).content.decode(), "editor-caso")
+    cuerpo["actividades-2-descripcion"] = "Cambiada"
+    assert cliente_soporte.post(url, cuerpo).status_code == 302
+    despues = filas_guardadas(caso)
+    assert [f for f in despues if f not in antes] == [
+        f for f in despues if "Cambiada" in f
+    ] and len(despues) == 5
+    assert Actividad.history.filter(caso_id=caso.pk, history_type="~").count() == 1
+
+
+def test_an_unchanged_stored_row_gets_its_stored_values_as_cleaned_data(ejecutor):
+    """FilaForm skips cleaning an unchanged stored row: what it gives instead is what
+    cleaning gives."""
+    caso = caso_con_actividades(2, ejecutor)
+    cuerpo = datos_post(
+        datos_de(caso), [fila_de(a) for a in caso.actividades.order_by("fecha", "hora_inicio")]
+    )
+    formset = actividad_formset_class(extra=0)(cuerpo, instance=caso, prefix="actividades")
+    assert formset.is_valid(), formset.errors
+    form = formset.forms[0]
+    assert not form.has_changed()
+    atajo = dict(form.cleaned_data)
+
+    super(FilaForm, form).full_clean()  # the full cleaning the shortcut skipped
+
+    assert form.errors == {}
+    assert atajo == form.cleaned_data
+    assert atajo["caso"] == caso and atajo["DELETE"] is False
 
 
 def test_typed_values_and_errors_come_back_escaped(cliente_soporte, ejecutor):
@@ -64,10 +181,12 @@ def _sin_control(html: str, patron: str) -> str:
 
 
 def test_the_rows_lupa_is_the_lupa_select_template(cliente_soporte, ejecutor):
-    """The markup around a row's Ejecutor is what LupaSelect's template draws around a select."""
+    """The markup around a full row's Ejecutor is what LupaSelect's template draws around a
+    select, and so is the template lupa.js wraps a compact row's select in."""
     caso = CasoFactory(ejecutor=ejecutor)
     ActividadFactory(caso=caso, ejecutor=ejecutor, fecha=caso.fecha_inicio)
-    fila_html = filas_de(cliente_soporte.get(url_editar(caso)).content.decode())[0]
+    pagina = cliente_soporte.get(url_editar(caso) + "?renglones=completos").content.decode()
+    fila_html = filas_de(pagina)[0]
     celda = re.search(r'<td class="c-ejecutor">.*?</td>', fila_html, re.S).group(0)
     lupa_fila = re.search(r'<div class="input-group.*</div>', celda, re.S).group(0)
     lupa_fila = lupa_fila[: lupa_fila.rindex("</div>") + len("</div>")]
@@ -80,6 +199,28 @@ def test_the_rows_lupa_is_the_lupa_select_template(cliente_soporte, ejecutor):
         del_widget.strip(), r"<select.*?</select>\s*"
     )
     assert 'data-lupa-url="/buscar/ejecutores/"' in lupa_fila
+
+    compacta = cliente_soporte.get(url_editar(caso)).content.decode()
+    plantilla = re.search(
+        r'<template data-lupa-plantilla="ejecutor">(.*?)</template>', compacta, re.S
+    ).group(1)
+    assert _sin_control(plantilla, r'<div class="elegido">.*?</div>') == _sin_control(
+        widget.render("ejecutor_plantilla", None).strip(), r"<select.*?</select>\s*"
+    )
+    assert "<span data-lupa-aqui></span>" in plantilla
+
+
+def test_without_javascript_the_full_rows_are_one_link_away(cliente_soporte, ejecutor):
+    caso = CasoFactory(ejecutor=ejecutor)
+    ActividadFactory(caso=caso, ejecutor=ejecutor, fecha=caso.fecha_inicio)
+
+    compacta = cliente_soporte.get(url_editar(caso)).content.decode()
+    completa = cliente_soporte.get(url_editar(caso) + "?renglones=completos").content.decode()
+
+    assert '<noscript><p class="small mb-2"><a href="?renglones=completos">' in compacta
+    assert 'name="actividades-0-ejecutor_buscar"' not in compacta
+    assert 'name="actividades-0-ejecutor_buscar"' in completa
+    assert "?renglones=completos" not in completa
 
 
 def test_the_lupa_wrapper_keeps_braces_of_its_labels_as_text():
