@@ -225,10 +225,14 @@ class BaseActividadFormSet(BaseFilasFormSet):
         actividad_ejecutor_fecha_idx); the database refuses what slips past it in a race
         (constraint or triggers actividad_sin_solapes, see migration 0009).
         """
+        # Only new and changed rows: an unchanged stored row is as the database took it, and
+        # the database lets no row overlap another (saving one row of 500 read the other
+        # cases' rows of all 500 days).
         candidatas = [
             form
             for form in filas
             if not form.errors
+            and (form.instance.pk is None or form.has_changed())
             and all(
                 form.cleaned_data.get(k) for k in ("fecha", "hora_inicio", "hora_fin", "ejecutor")
             )
