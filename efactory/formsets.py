@@ -5,8 +5,8 @@ import copy
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms import BaseInlineFormSet, ModelChoiceField, inlineformset_factory
-from django.forms.models import InlineForeignKeyField
 from django.forms.formsets import DELETION_FIELD_NAME, INITIAL_FORM_COUNT, TOTAL_FORM_COUNT
+from django.forms.models import InlineForeignKeyField
 from django.forms.utils import ErrorDict
 from django.utils.translation import gettext_lazy as _
 
