@@ -209,8 +209,9 @@ class Medidor:
         kb = None
         if respuesta.status_code == 200 and not hasattr(respuesta, "streaming_content"):
             kb = len(respuesta.content) / 1024
+        argumento = preparar() if preparar else None  # its queries are not the page's
         with CaptureQueriesContext(connection) as consultas:
-            llamar()
+            peticion(argumento) if preparar else peticion()
         sql_ms = None
         if sql_principal:
             # The main query is the slowest SELECT as the database itself measures it.
