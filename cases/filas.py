@@ -83,13 +83,18 @@ FILA = (
     'title="{}"><span class="icono-eliminar" aria-hidden="true"></span></button></td></tr>\n'
 )
 
-# A compact row (a stored row without errors): its cells, then the hours and the DELETE box.
-FILA_COMPACTA = (
-    '<tr data-formset-row class="fila-compacta">{}<td data-horas>{}</td>'
-    '<td><input type="checkbox" name="{}" aria-label="{}" class="sin-js"{}></td></tr>\n'
+# A compact row (a stored row without errors): its cells (COMPACTOS, the first one with the
+# row's id), then the hours and the DELETE box. Contexto joins them into one format string per
+# formset, each column's fields prefixed by its name, so a row is one format_html() call.
+FILA_COMPACTA = '<tr data-formset-row class="fila-compacta">{celdas}'
+FIN_FILA_COMPACTA = (
+    '<td data-horas>{horas}</td><td><input type="checkbox" name="{borrar__name}" '
+    'aria-label="{eliminar}" class="sin-js"{borrar__marcado}></td></tr>\n'
 )
+ID_COMPACTO = '<input type="hidden" name="{id__name}" value="{id__valor}">'
 COMPACTOS = {
-    "input": '<td>{ocultos}<input type="{tipo}" name="{name}"{valor} aria-label="{etiqueta}"></td>',
+    "input": '<td>{ocultos}<input type="{tipo}" name="{name}" value="{valor}" '
+    'aria-label="{etiqueta}"></td>',
     "textarea": '<td>{ocultos}<textarea name="{name}" aria-label="{etiqueta}"{extras} '
     'rows="{filas}">\n{texto}</textarea></td>',
     "casilla": '<td>{ocultos}<input type="checkbox" name="{name}" aria-label="{etiqueta}"{marcado}>'
@@ -97,6 +102,8 @@ COMPACTOS = {
     "lupa": '<td>{ocultos}<select name="{name}" aria-label="{etiqueta}" data-lupa-fila="{columna}">'
     "{opciones}</select></td>",
 }
+# The fields a row fills in a compact cell (prefixed by the column's name in the row).
+HUECOS_COMPACTOS = ("name", "valor", "texto", "marcado", "opciones")
 
 # Fixed pieces, escaped once: format_html() passes safe strings through as they are, so a
 # row spends its escaping on the values that change from row to row.
@@ -185,7 +192,12 @@ class Columna:
         fijos["extras"] = format_html_join(
             "", ' {}="{}"', ((k, v) for k, v in widget.attrs.items() if k == "maxlength")
         )
-        self.compacto = _fijar(COMPACTOS[self.control], columna=nombre, **fijos)
+        plantilla = COMPACTOS[self.control].replace("{ocultos}", ID_COMPACTO if primera else "")
+        self.claves = {}
+        for hueco in HUECOS_COMPACTOS:
+            self.claves[hueco] = f"{nombre}__{hueco}"
+            plantilla = plantilla.replace(f"{{{hueco}}}", f"{{{self.claves[hueco]}}}")
+        self.compacto = _fijar(plantilla, columna=nombre, **fijos)
 
 
 def _celda(control, envoltorio=None, **fijos) -> str:
@@ -216,6 +228,9 @@ class Contexto:
         ]
         self.eliminar = conditional_escape(ELIMINAR)
         self.eliminar_renglon = conditional_escape(ELIMINAR_RENGLON)
+        self.fila_compacta = FILA_COMPACTA.replace(
+            "{celdas}", "".join(c.compacto for c in self.columnas)
+        ) + _fijar(FIN_FILA_COMPACTA, eliminar=ELIMINAR)
         self.nombres = {}
         self._opciones_con = {}
         self._nombres_elegidos = {}
@@ -313,50 +328,32 @@ def _valor(form, nombre):
     return campo.prepare_value(form.get_initial_for_field(campo, nombre))
 
 
-def _celda_compacta(form, columna: Columna, ctx: Contexto, ocultos=NADA):
-    """One cell of a compact row: the control of ``form``'s field in ``columna``, named by
-    the column's label."""
-    nombre = columna.nombre
-    campo = form.fields[nombre]
-    valor = _valor(form, nombre)
-    campos = {"name": form.add_prefix(nombre), "ocultos": ocultos}
-    control = columna.control
-    if control == "casilla":
-        campos["marcado"] = MARCADO if campo.widget.check_test(valor) else NADA
-    elif control == "lupa":
-        clave = "" if valor in (None, "") else str(getattr(valor, "pk", valor))
-        campos["opciones"] = ctx.opciones_con(columna.nombre, clave)
-    else:
-        texto = campo.widget.format_value(valor)
-        if control == "textarea":
-            campos["texto"] = texto or NADA
-        else:
-            campos["valor"] = format_html(' value="{}"', texto) if texto not in (None, "") else NADA
-    return format_html(columna.compacto, **campos)
-
-
 def render_fila_compacta(form, ctx: Contexto):
-    """The compact <tr> of a stored row without errors (see the module's docstring)."""
-    primera, *resto = ctx.columnas
-    oculto = format_html(
-        OCULTO_COMPACTO, form.add_prefix(form._meta.model._meta.pk.name), form.instance.pk
-    )
-    borrar = _valor(form, DELETION_FIELD_NAME)
-    return format_html(
-        FILA_COMPACTA,
-        format_html_join(
-            "",
-            "{}",
-            (
-                (_celda_compacta(form, primera, ctx, oculto),),
-                *((_celda_compacta(form, c, ctx),) for c in resto),
-            ),
-        ),
-        decimal_local(form.instance.horas),
-        form.add_prefix(DELETION_FIELD_NAME),
-        ctx.eliminar,
-        MARCADO if form.fields[DELETION_FIELD_NAME].widget.check_test(borrar) else NADA,
-    )
+    """The compact <tr> of a stored row without errors (see the module's docstring): one
+    format_html() call over the formset's row format string."""
+    campos = {
+        "id__name": form.add_prefix(form._meta.model._meta.pk.name),
+        "id__valor": form.instance.pk,
+        "horas": decimal_local(form.instance.horas),
+        "borrar__name": form.add_prefix(DELETION_FIELD_NAME),
+        "borrar__marcado": MARCADO
+        if form.fields[DELETION_FIELD_NAME].widget.check_test(_valor(form, DELETION_FIELD_NAME))
+        else NADA,
+    }
+    for columna in ctx.columnas:
+        nombre, claves, control = columna.nombre, columna.claves, columna.control
+        campo = form.fields[nombre]
+        valor = _valor(form, nombre)
+        campos[claves["name"]] = form.add_prefix(nombre)
+        if control == "casilla":
+            campos[claves["marcado"]] = MARCADO if campo.widget.check_test(valor) else NADA
+        elif control == "lupa":
+            clave = "" if valor in (None, "") else str(getattr(valor, "pk", valor))
+            campos[claves["opciones"]] = ctx.opciones_con(nombre, clave)
+        else:
+            texto = campo.widget.format_value(valor)
+            campos[claves["texto" if control == "textarea" else "valor"]] = texto or NADA
+    return format_html(ctx.fila_compacta, **campos)
 
 
 def _ocultos(form):

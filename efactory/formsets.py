@@ -182,17 +182,45 @@ class BaseFilasFormSet(BaseInlineFormSet):
         return self._filas_guardadas
 
     def add_fields(self, form, index):
-        super().add_fields(form, index)
+        """The row's id (a :class:`FilaGuardadaField`), its parent and its DELETE box.
+
+        Django builds these three fields for every row (the id's with two queryset clones).
+        They are the same for every row of a formset but for the id's initial value, so
+        the first row gets Django's and the others share them, with their own id in their
+        ``initial`` (where a BoundField looks before the field's initial). The id field of
+        stored rows and that of new rows are two: Django makes the former required after
+        this (BaseModelFormSet._construct_form).
+        """
         nombre = self.model._meta.pk.name
-        original = form.fields[nombre]
-        form.fields[nombre] = FilaGuardadaField(
-            modelo=self.model,
-            filas_por_pk=self._filas_por_pk,
-            initial=original.initial,
-            required=original.required,
-            widget=original.widget,
-            error_messages={"invalid_choice": self.mensaje_fila_ajena},
-        )
+        guardada = index is not None and index < self.initial_form_count()
+        compartidos = getattr(self, "_campos_de_control", None)
+        if compartidos is None or not isinstance(form, FilaForm):
+            antes = dict(form.fields)
+            super().add_fields(form, index)
+            original = form.fields[nombre]
+            ids = {
+                requerido: FilaGuardadaField(
+                    modelo=self.model,
+                    filas_por_pk=self._filas_por_pk,
+                    required=requerido,
+                    widget=original.widget,
+                    error_messages={"invalid_choice": self.mensaje_fila_ajena},
+                )
+                for requerido in (True, False)
+            }
+            form.fields[nombre] = ids[guardada]
+            if isinstance(form, FilaForm):
+                self._ids_de_fila = ids
+                # What Django added or replaced (the parent's key may be a form field too).
+                self._campos_de_control = {
+                    n: campo
+                    for n, campo in form.fields.items()
+                    if n != nombre and antes.get(n) is not campo
+                }
+        else:
+            form.fields.update(compartidos)
+            form.fields[nombre] = self._ids_de_fila[guardada]
+        form.initial[nombre] = None if form.instance._state.adding else form.instance.pk
 
     def clean(self):
         gestion = self.management_form.cleaned_data

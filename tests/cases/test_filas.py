@@ -258,3 +258,20 @@ def test_no_project_code_marks_a_string_safe_by_hand():
         if re.search(r"\bmark_safe\(|\bSafeString\(|\|safe\b", p.read_text(encoding="utf-8"))
     ]
     assert culpables == []
+
+
+def test_rows_share_their_fields_within_one_formset_only(ejecutor):
+    """FilaForm's rows share one copy of the fields per formset (building 500 rows deep-copied
+    5,000 fields), never the class's fields nor another formset's (another request)."""
+    caso = caso_con_actividades(3, ejecutor)
+    clase = actividad_formset_class(extra=1)
+    uno, otro = (clase(instance=caso, prefix="actividades") for _ in range(2))
+
+    a, b, _c, nueva = uno.forms
+    assert a.fields["descripcion"] is b.fields["descripcion"] is nueva.fields["descripcion"]
+    assert a.fields["DELETE"] is b.fields["DELETE"] and a.fields["caso"] is b.fields["caso"]
+    assert a.fields["descripcion"] is not otro.forms[0].fields["descripcion"]
+    assert a.fields["descripcion"] is not ActividadForm.base_fields["descripcion"]
+    # Each row keeps its own id; stored rows' id field is required, a new row's is not.
+    assert [f["id"].value() for f in uno.forms] == [*(x.pk for x in uno.get_queryset()), None]
+    assert a.fields["id"] is b.fields["id"] is not nueva.fields["id"]
