@@ -1,9 +1,13 @@
 """The lupa widget: a select that a search assistant fills, for foreign keys."""
 
 from django import forms
+from django.forms.renderers import get_default_renderer
 from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import get_language
 
 from efactory.claves import es_pk
+from efactory.filtros import dibujar_select
 
 # The table whose chosen row scopes a dependent lupa (a contact belongs to a client).
 DEPENDENCIAS = {"contactos": "clientes"}
@@ -12,6 +16,10 @@ DEPENDENCIAS = {"contactos": "clientes"}
 MARCADOR_CONTROL = "LUPACONTROLAQUI"
 MARCADOR_NOMBRE = "LUPANOMBREAQUI"
 MARCADOR_TEXTO = "LUPATEXTOAQUI"
+
+
+# The lupa markup of each kind of LupaSelect, by language (static text: no data).
+_ENVOLTORIOS: dict[tuple, tuple[str, str]] = {}
 
 
 class TextoBuscado:
@@ -139,6 +147,25 @@ class LupaSelect(forms.Select):
             for p in html.split(MARCADOR_CONTROL)
         )
         return antes, despues
+
+    def render(self, name, value, attrs=None, renderer=None):
+        """The lupa drawn in Python: its markup (from the template, once per process and
+        language, :meth:`formato_envoltorio`) around the select (:func:`dibujar_select`).
+        A field with errors, a description or a typed text takes the template itself."""
+        context = self.get_context(name, value, attrs)
+        lupa = context["widget"]["lupa"]
+        if lupa["invalido"] or lupa["describe"] or lupa["texto"]:
+            return self._render(self.template_name, context, renderer)
+        clave = (self.tabla, str(self.etiqueta), self.completo, self.depende, get_language())
+        if clave not in _ENVOLTORIOS:
+            _ENVOLTORIOS[clave] = self.formato_envoltorio(renderer or get_default_renderer())
+        antes, despues = _ENVOLTORIOS[clave]
+        return format_html(
+            antes + "{control}" + despues,
+            control=dibujar_select(context["widget"]),
+            name=name,
+            texto_buscado="",
+        )
 
     def value_from_datadict(self, data, files, name):
         valor = super().value_from_datadict(data, files, name)

@@ -8,7 +8,6 @@ case forms use the same ``blanco`` vocabulary, so it lives below both.
 import django_filters
 from django import forms
 from django.forms.models import ModelChoiceIterator
-from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -30,27 +29,73 @@ class DibujoRapido:
     """
 
     def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        grupos = []
-        for grupo, opciones, _indice in widget["optgroups"]:
-            filas = format_html_join(
-                "",
-                '<option value="{}"{}>{}</option>',
-                ((o["value"], flatatt(o["attrs"]), o["label"]) for o in opciones),
-            )
-            grupos.append(
-                format_html('<optgroup label="{}">{}</optgroup>', grupo, filas) if grupo else filas
-            )
-        return format_html(
-            '<select name="{}"{}>{}</select>',
-            widget["name"],
-            flatatt(widget["attrs"]),
-            format_html_join("", "{}", ((g,) for g in grupos)),
+        return dibujar_select(self.get_context(name, value, attrs)["widget"])
+
+
+def atributos(attrs: dict):
+    """A widget's attributes as Django's ``attrs.html`` draws them: in their order, ``True``
+    as a bare name, ``False`` left out."""
+    return format_html_join(
+        "",
+        "{}",
+        (
+            (format_html(" {}", k) if v is True else format_html(' {}="{}"', k, v),)
+            for k, v in attrs.items()
+            if v is not False
+        ),
+    )
+
+
+def dibujar_select(widget: dict):
+    """A ``<select>`` from a Select widget's template context, as Django's templates draw it."""
+    grupos = []
+    for grupo, opciones, _indice in widget["optgroups"]:
+        filas = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            ((o["value"], atributos(o["attrs"]), o["label"]) for o in opciones),
         )
+        grupos.append(
+            format_html('<optgroup label="{}">{}</optgroup>', grupo, filas) if grupo else filas
+        )
+    return format_html(
+        '<select name="{}"{}>{}</select>',
+        widget["name"],
+        atributos(widget["attrs"]),
+        format_html_join("", "{}", ((g,) for g in grupos)),
+    )
+
+
+def dibujar_input(widget: dict):
+    """An ``<input>`` from an Input widget's template context, as Django's
+    ``django/forms/widgets/input.html`` draws it (a value only when there is one)."""
+    valor = widget["value"]
+    return format_html(
+        '<input type="{}" name="{}"{}{}>',
+        widget["type"],
+        widget["name"],
+        format_html(' value="{}"', valor) if valor is not None else "",
+        atributos(widget["attrs"]),
+    )
 
 
 class SelectRapido(DibujoRapido, forms.Select):
     """A select of a few options (the list's choice filters), drawn without templates."""
+
+
+class EntradaRapida:
+    """For an ``Input`` (text, search, date, checkbox): Django's markup drawn in Python."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        return dibujar_input(self.get_context(name, value, attrs)["widget"])
+
+
+class TextoRapido(EntradaRapida, forms.TextInput):
+    pass
+
+
+class CasillaRapida(EntradaRapida, forms.CheckboxInput):
+    pass
 
 
 class ConBlancoFilter(django_filters.ChoiceFilter):
@@ -71,7 +116,7 @@ class TextoFilter(django_filters.CharFilter):
     """The free-text search box (``?q=``); the FilterSet's ``filtrar_texto`` applies it."""
 
     def __init__(self, *, placeholder, label=None, **kwargs):
-        widget = forms.TextInput(attrs={"type": "search", "placeholder": placeholder})
+        widget = TextoRapido(attrs={"type": "search", "placeholder": placeholder})
         super().__init__(
             label=label or _("Buscar"), method="filtrar_texto", widget=widget, **kwargs
         )
@@ -111,7 +156,7 @@ class SiNoFilter(django_filters.BooleanFilter):
     field_class = SiNoField
 
 
-class CasillaInput(forms.CheckboxInput):
+class CasillaInput(EntradaRapida, forms.CheckboxInput):
     """A checkbox that hands the raw URL value to its field (CheckboxInput takes "maybe"
     for True)."""
 

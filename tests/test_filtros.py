@@ -1,6 +1,8 @@
 """The filter base both lists share (efactory/filtros.py): which filters are in effect, which
 parameters were ignored, the ``blanco`` choice."""
 
+import re
+
 import pytest
 from django.http import QueryDict
 
@@ -80,3 +82,49 @@ def test_a_no_filter_behind_mas_filtros_opens_it(cliente_coordinador):
 
     assert response.context["mas_filtros_activos"] == 1
     assert response.context["filtros_activos"] == 1
+
+
+def _por_plantilla(widget, name, value, attrs):
+    """What Django's own template draws for ``widget`` (without the whitespace between tags
+    that its includes leave)."""
+    html = widget._render(widget.template_name, widget.get_context(name, value, attrs), None)
+    return re.sub(r">\s+<", "><", html.strip())
+
+
+@pytest.mark.parametrize("value", [None, "", 'buscar <esto> & "aquello"'])
+def test_inputs_drawn_in_python_are_what_django_templates_draw(value):
+    from efactory.filtros import CasillaRapida, TextoRapido
+
+    texto = TextoRapido(attrs={"type": "search", "placeholder": "Documento <y> más"})
+    attrs = {"id": "id_q", "class": "form-control", "required": True, "disabled": False}
+    assert texto.render("q", value, attrs) == _por_plantilla(texto, "q", value, attrs)
+    casilla = CasillaRapida()
+    for marcado in (True, False):
+        assert casilla.render("abiertos", marcado, {"id": "id_abiertos"}) == _por_plantilla(
+            casilla, "abiertos", marcado, {"id": "id_abiertos"}
+        )
+
+
+def test_lupas_drawn_in_python_are_what_their_template_draws():
+    """The list's lupa filters skip the template (issue 11: they cost more than the rows);
+    the markup is the same, chosen row included, in every language."""
+    from django.utils import translation
+
+    from cases.widgets import LupaSelect
+
+    cliente = CasoFactory().cliente
+    filtro = caso_filter(f"cliente={cliente.pk}")
+    campo = filtro.form.fields["cliente"]
+    widget = campo.widget
+    assert isinstance(widget, LupaSelect)
+    for idioma in ("es", "en"):
+        with translation.override(idioma):
+            for valor in (cliente.pk, None):
+                attrs = {"id": "id_cliente", "class": "form-select"}
+                assert widget.render("cliente", valor, attrs) == _por_plantilla(
+                    widget, "cliente", valor, attrs
+                )
+    # A field with errors (and its description) is drawn by the template itself.
+    attrs = {"id": "id_cliente", "aria-invalid": "true", "aria-describedby": "e"}
+    dibujado = re.sub(r">\s+<", "><", widget.render("cliente", None, attrs).strip())
+    assert dibujado == _por_plantilla(widget, "cliente", None, attrs)

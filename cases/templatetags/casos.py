@@ -33,6 +33,14 @@ def control(field, size="sm"):
 
 
 @register.simple_tag
+def entrada(widget):
+    """An input from its widget context (a date range's boxes), drawn in Python."""
+    from efactory.filtros import dibujar_input
+
+    return dibujar_input(widget)
+
+
+@register.simple_tag
 def filas_actividades(formset, completas=False):
     """All rows of the Actividades formset (rendered in Python, see cases/filas.py)."""
     from cases.filas import render_filas
