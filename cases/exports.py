@@ -7,7 +7,6 @@ the read-only Días en ejecución, Horas, Horas facturables and Completado. The 
 
 import csv
 import datetime
-import re
 import tempfile
 from dataclasses import dataclass
 from decimal import Decimal
@@ -15,6 +14,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from efactory.horas import minutos_a_horas
+from efactory.xlsx import LibroXlsx
 
 from .models import NUMERO_DIGITOS, Actividad, Complejidad, Etapa, Origen, Prioridad
 
@@ -297,71 +297,23 @@ FORMATOS_XLSX = {
     datetime.date: "DD/MM/YYYY",
     datetime.time: "HH:MM",
 }
-# Characters an XLSX cannot hold (a vertical tab pasted from a word processor): the CSV keeps
-# them, the XLSX drops them. Tab, newline and carriage return are allowed.
-NO_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-PIXELES_POR_CARACTER = 7  # Calibri 11, the default font: an Excel width unit is 7 pixels
-
-
-def _hoja(libro, titulo, encabezado, filas, formatos, negrita):
-    """Add a sheet: bold frozen header, column widths, the rows, and an autofilter over them.
-
-    In constant-memory mode each row is flushed to a temporary file as soon as the next one
-    starts, so rows are written strictly in order; the autofilter range is set at the end,
-    once the rows are known. Texts are always written as text (never as formulas or links).
-    """
-    hoja = libro.add_worksheet(titulo)
-    hoja.freeze_panes(1, 0)
-    for i, nombre in enumerate(encabezado):
-        # In pixels, so the file stores exactly the width in characters (as before).
-        ancho = ANCHOS.get(nombre, ANCHO_POR_DEFECTO) * PIXELES_POR_CARACTER
-        hoja.set_column_pixels(i, i, ancho)
-    for i, nombre in enumerate(encabezado):
-        hoja.write_string(0, i, nombre, negrita)
-    texto, numero, fecha = hoja.write_string, hoja.write_number, hoja.write_datetime
-    limpiar = NO_XML.sub
-    n = 0
-    for n, fila in enumerate(filas, start=1):
-        for i, valor in enumerate(fila):
-            tipo = type(valor)
-            if tipo is str:
-                if valor:
-                    texto(n, i, limpiar("", valor))
-            elif valor is None:
-                continue
-            elif tipo in formatos:
-                fecha(n, i, valor, formatos[tipo])
-            else:
-                numero(n, i, float(valor) if tipo is Decimal else valor)
-    hoja.autofilter(0, 0, n, len(encabezado) - 1)
-    return hoja
 
 
 def xlsx_archivo(queryset):
     """Write the XLSX (sheets ``Casos`` and ``Actividades``) to a temporary file; return it.
 
-    XlsxWriter's constant-memory mode keeps one row in memory and writes the rest to
-    temporary files, so memory stays flat; the caller streams the finished file with
-    FileResponse, which deletes it when closed.
+    Rows stream straight into the file (efactory/xlsx.py: a writer chosen by measuring, see
+    its docstring), so memory stays flat; the caller streams the finished file with
+    FileResponse, which deletes it when closed. Texts are always text, never formulas.
     """
-    import xlsxwriter
-
     archivo = tempfile.TemporaryFile()
-    libro = xlsxwriter.Workbook(
-        archivo,
-        {
-            "constant_memory": True,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "strings_to_numbers": False,
-        },
-    )
-    formatos = {tipo: libro.add_format({"num_format": f}) for tipo, f in FORMATOS_XLSX.items()}
-    negrita = libro.add_format({"bold": True})
-    _hoja(libro, "Casos", COLUMNAS_CASOS, filas(queryset), formatos, negrita)
-    _hoja(
-        libro, "Actividades", COLUMNAS_ACTIVIDADES, filas_actividades(queryset), formatos, negrita
-    )
-    libro.close()
+    libro = LibroXlsx(archivo, FORMATOS_XLSX)
+    for titulo, encabezado, filas_de_hoja in (
+        ("Casos", COLUMNAS_CASOS, filas(queryset)),
+        ("Actividades", COLUMNAS_ACTIVIDADES, filas_actividades(queryset)),
+    ):
+        anchos = [ANCHOS.get(nombre, ANCHO_POR_DEFECTO) for nombre in encabezado]
+        libro.hoja(titulo, encabezado, filas_de_hoja, anchos)
+    libro.cerrar()
     archivo.seek(0)
     return archivo
