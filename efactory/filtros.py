@@ -29,7 +29,31 @@ class DibujoRapido:
     """
 
     def render(self, name, value, attrs=None, renderer=None):
-        return dibujar_select(self.get_context(name, value, attrs)["widget"])
+        elegidos = self.format_value(value)
+        opciones = list(self.choices)
+        if not isinstance(elegidos, list) or any(
+            isinstance(etiqueta, (list, tuple)) for _v, etiqueta in opciones
+        ):
+            # Option groups, or a value that is not a list (NullBooleanSelect): Django's way.
+            return dibujar_select(self.get_context(name, value, attrs)["widget"])
+        # ChoiceWidget.optgroups() without a dict per option: the first option whose value
+        # is chosen is selected (a None value is "").
+        marcado = False
+        filas = []
+        for valor, etiqueta in opciones:
+            valor = "" if valor is None else valor
+            elegido = not marcado and str(valor) in elegidos
+            marcado |= elegido
+            filas.append((valor, SELECCIONADA if elegido else "", etiqueta))
+        return format_html(
+            '<select name="{}"{}>{}</select>',
+            name,
+            atributos(self.build_attrs(self.attrs, attrs)),
+            format_html_join("", '<option value="{}"{}>{}</option>', filas),
+        )
+
+
+SELECCIONADA = format_html(" {}", "selected")
 
 
 def atributos(attrs: dict):

@@ -128,3 +128,19 @@ def test_lupas_drawn_in_python_are_what_their_template_draws():
     attrs = {"id": "id_cliente", "aria-invalid": "true", "aria-describedby": "e"}
     dibujado = re.sub(r">\s+<", "><", widget.render("cliente", None, attrs).strip())
     assert dibujado == _por_plantilla(widget, "cliente", None, attrs)
+
+
+@pytest.mark.parametrize("query", ["", "etapa=retrasada", "etapa=blanco", "grupo=1", "grupo=x"])
+def test_selects_drawn_in_python_are_what_django_templates_draw(query):
+    from cases.models import Grupo
+    from efactory.filtros import SelectRapido
+
+    Grupo.objects.create(codigo="G1", nombre="Redes <y> más")
+    form = caso_filter(query).form
+    for nombre in ("etapa", "prioridad", "grupo", "interno"):
+        bound = form[nombre]
+        widget = bound.field.widget
+        assert isinstance(widget, SelectRapido) or nombre == "interno"
+        valor = bound.value()
+        attrs = {"id": f"id_{nombre}", "class": "form-select"}
+        assert widget.render(nombre, valor, attrs) == _por_plantilla(widget, nombre, valor, attrs)
