@@ -30,7 +30,8 @@ class DibujoRapido:
 
     def render(self, name, value, attrs=None, renderer=None):
         elegidos = self.format_value(value)
-        opciones = list(self.choices)
+        # Through iter(): list() would ask a ModelChoiceIterator its len(), a COUNT query.
+        opciones = list(iter(self.choices))
         if not isinstance(elegidos, list) or any(
             isinstance(etiqueta, (list, tuple)) for _v, etiqueta in opciones
         ):
