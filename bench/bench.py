@@ -621,6 +621,7 @@ def medir_paginas(medidor, solo_busqueda=False):
         preparar=lambda: urlencode(datos_editor(caso, next(rep))),
     )
     medidor.medir("Próximos Casos a Ejecutar", lambda: cliente.get("/casos/proximos/"))
+    medidor.medir("Alta rápida (GET)", lambda: cliente.get("/casos/rapido/"), sql_principal=False)
     medidor.medir("Lupa: buscar cliente", lambda: cliente.get("/buscar/clientes/?q=nandu"))
     medidor.medir("Admin changelist", lambda: cliente_admin.get("/admin/cases/caso/"))
     medidor.medir(
