@@ -73,7 +73,6 @@ CONTROLES = {
 }
 OCULTO = '<input type="hidden" name="{}" id="{}">'
 OCULTO_CON_VALOR = '<input type="hidden" name="{}" id="{}" value="{}">'
-OCULTO_COMPACTO = '<input type="hidden" name="{}" value="{}">'
 FILA = (
     '<tr data-formset-row{} class="{}">{}{}{}{}{}{}{}'
     '<td class="c-horas text-end" data-horas>{}</td>'

@@ -23,9 +23,10 @@ class DibujoRapido:
     """For a ``Select``: the same markup as Django's templates, drawn in Python.
 
     Django renders each ``<option>`` through its own template (an include and an attribute
-    loop): a filter panel of a dozen selects cost more than the rows of the list. The
-    options (value, label, selected) still come from the widget's ``get_context()``; every
-    value is escaped here.
+    loop): a filter panel of a dozen selects cost more than the rows of the list. A flat
+    list of choices is drawn straight from ``choices`` (the first chosen value selected, as
+    ChoiceWidget.optgroups() does); option groups and NullBooleanSelect's value go through
+    the widget's ``get_context()``. Every value is escaped here.
     """
 
     def render(self, name, value, attrs=None, renderer=None):

@@ -84,11 +84,15 @@ def test_a_no_filter_behind_mas_filtros_opens_it(cliente_coordinador):
     assert response.context["filtros_activos"] == 1
 
 
-def _por_plantilla(widget, name, value, attrs):
-    """What Django's own template draws for ``widget`` (without the whitespace between tags
-    that its includes leave)."""
-    html = widget._render(widget.template_name, widget.get_context(name, value, attrs), None)
+def _sin_espacios(html) -> str:
+    """``html`` without the whitespace between tags that Django's template includes leave."""
     return re.sub(r">\s+<", "><", html.strip())
+
+
+def _por_plantilla(widget, name, value, attrs):
+    """What Django's own template draws for ``widget``."""
+    html = widget._render(widget.template_name, widget.get_context(name, value, attrs), None)
+    return _sin_espacios(html)
 
 
 @pytest.mark.parametrize("value", [None, "", 'buscar <esto> & "aquello"'])
@@ -126,7 +130,7 @@ def test_lupas_drawn_in_python_are_what_their_template_draws():
                 )
     # A field with errors (and its description) is drawn by the template itself.
     attrs = {"id": "id_cliente", "aria-invalid": "true", "aria-describedby": "e"}
-    dibujado = re.sub(r">\s+<", "><", widget.render("cliente", None, attrs).strip())
+    dibujado = _sin_espacios(widget.render("cliente", None, attrs))
     assert dibujado == _por_plantilla(widget, "cliente", None, attrs)
 
 
