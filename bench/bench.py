@@ -621,6 +621,24 @@ def medir_paginas(medidor, solo_busqueda=False):
         preparar=lambda: urlencode(datos_editor(caso, next(rep))),
     )
     medidor.medir("Próximos Casos a Ejecutar", lambda: cliente.get("/casos/proximos/"))
+    # Inicio: a coordinator with an Ejecutor (their cases and hours, the counts by etapa),
+    # and the team view of a user without one (the admin).
+    medidor.medir("Inicio (coordinador)", lambda: cliente.get("/"), "p95 ≤ 150 ms")
+    medidor.medir("Inicio (equipo)", lambda: cliente_admin.get("/"), "p95 ≤ 150 ms")
+    medidor.medir(
+        "Actividades (semana actual)", lambda: cliente.get("/actividades/"), "p95 ≤ 150 ms"
+    )
+    medidor.medir(
+        "Actividades (30 días, etapa retrasada)",
+        lambda: cliente.get(
+            "/actividades/",
+            {
+                "desde": f"{datetime.date.today() - datetime.timedelta(days=30):%Y-%m-%d}",
+                "etapa": "retrasada",
+            },
+        ),
+        "p95 ≤ 150 ms",
+    )
     medidor.medir("Alta rápida (GET)", lambda: cliente.get("/casos/rapido/"), sql_principal=False)
     medidor.medir("Lupa: buscar cliente", lambda: cliente.get("/buscar/clientes/?q=nandu"))
     medidor.medir("Admin changelist", lambda: cliente_admin.get("/admin/cases/caso/"))

@@ -258,6 +258,8 @@ class FormatoCSV:
             return valor.strftime("%d/%m/%Y %H:%M")
         if isinstance(valor, datetime.date):
             return valor.strftime("%d/%m/%Y")
+        if isinstance(valor, datetime.time):
+            return valor.strftime("%H:%M")
         if isinstance(valor, Decimal | float):
             return str(valor).replace(".", self.decimal)
         if valor is None:
@@ -314,6 +316,16 @@ def xlsx_archivo(queryset):
     ):
         anchos = [ANCHOS.get(nombre, ANCHO_POR_DEFECTO) for nombre in encabezado]
         libro.hoja(titulo, encabezado, filas_de_hoja, anchos)
+    libro.cerrar()
+    archivo.seek(0)
+    return archivo
+
+
+def xlsx_de_una_hoja(titulo: str, encabezado, filas_de_hoja, anchos):
+    """A one-sheet XLSX of ``filas_de_hoja`` in a temporary file (streamed like the cases')."""
+    archivo = tempfile.TemporaryFile()
+    libro = LibroXlsx(archivo, FORMATOS_XLSX)
+    libro.hoja(titulo, encabezado, filas_de_hoja, anchos)
     libro.cerrar()
     archivo.seek(0)
     return archivo

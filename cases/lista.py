@@ -12,7 +12,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
-from efactory.formato import fecha
+from efactory.formato import fecha, hora
 
 from .models import Etapa, Prioridad
 
@@ -177,5 +177,48 @@ def filas_proximos(casos, *, agrupar: str):
             )
             for caso in casos
             for vencida in (celdas.es_vencida(caso),)
+        ),
+    )
+
+
+FILA_ACTIVIDAD = (
+    "<tr>"
+    '<td class="text-nowrap">{}</td>'
+    "<td>{}</td>"
+    "<td>{}</td>"
+    '<td class="text-end">{}</td>'
+    '<td class="c-nombre"><span class="recorte">{}</span></td>'
+    '<td><a href="{}">{}</a></td>'
+    '<td class="c-asunto"><span class="recorte" title="{}">{}</span></td>'
+    '<td class="c-nombre"><span class="recorte">{}</span></td>'
+    '<td class="c-comentario">{}</td>'
+    "<td>{}</td>"
+    "</tr>"
+)
+
+
+def filas_actividades(actividades):
+    """The ``<tr>`` of each activity row of /actividades/ (its case loaded with it)."""
+    celdas = Celdas()
+    si, no = _("Sí"), _("No")
+    return format_html_join(
+        "\n",
+        FILA_ACTIVIDAD,
+        (
+            (
+                fecha(a.fecha),
+                hora(a.hora_inicio),
+                hora(a.hora_fin),
+                formats.localize(a.horas),
+                a.ejecutor.nombre,
+                celdas.url_de(a.caso),
+                a.caso.documento,
+                a.caso.asunto,
+                a.caso.asunto,
+                a.caso.cliente.nombre,
+                Truncator(a.descripcion).chars(300),
+                si if a.facturable else no,
+            )
+            for a in actividades
         ),
     )

@@ -652,6 +652,29 @@ class Caso(models.Model):
                 )
                 for campo in ("ejecutor", "cliente")
             ],
+            # Inicio: the team's open cases in work order, and the overdue ones (open, by
+            # F/Cierre), everyone's and each ejecutor's.
+            models.Index(
+                F("nivel").desc(),
+                orden_prioridad(),
+                "fecha_inicio",
+                "numero",
+                condition=~Q(etapa=Etapa.COMPLETADA),
+                name="caso_proximos_idx",
+            ),
+            *[
+                models.Index(
+                    *campos,
+                    "fecha_cierre",
+                    "numero",
+                    condition=~Q(etapa=Etapa.COMPLETADA) & Q(fecha_cierre__isnull=False),
+                    name=nombre,
+                )
+                for campos, nombre in (
+                    ((), "caso_vencidos_idx"),
+                    (("ejecutor",), "caso_vencidos_ejecutor_idx"),
+                )
+            ],
         ]
         constraints = [
             models.CheckConstraint(

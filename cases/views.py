@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
 from django.http import (
     FileResponse,
@@ -28,12 +29,21 @@ from efactory import versiones
 from efactory.listas import ListaFiltradaMixin, por_pagina
 
 from .conflictos import describir
-from .exports import CSV, CSV_EXCEL, csv_stream, xlsx_archivo
+from .exports import CSV, CSV_EXCEL, csv_de, csv_stream, xlsx_archivo, xlsx_de_una_hoja
 from .filters import CasoFilter
 from .forms import CasoForm, CasoRapidoForm, ProximosForm, SeguimientoForm
 from .formsets import actividad_formset_class
 from .historial import historial_de_caso
 from .models import Actividad, Articulo, Caso, Ejecutor, totales_de
+from .reportes import (
+    ANCHOS_ACTIVIDADES,
+    COLUMNAS_ACTIVIDADES,
+    ORDEN_ACTIVIDADES,
+    ActividadFilter,
+    filas_de_actividades,
+    semana_actual,
+    totales,
+)
 from .services import (
     ActividadSolapada,
     EnvioRepetido,
@@ -79,6 +89,14 @@ MAS_FILTROS = [
     "facturable",
 ]
 RANGOS_DE_FECHAS = ["fecha_inicio", "fecha_cierre"]
+# The case filters of /actividades/, behind its "Filtros del caso" disclosure.
+FILTROS_DEL_CASO = [
+    "q",
+    "etapa",
+    "prioridad",
+    "cliente",
+    *[nombre for nombre in MAS_FILTROS if nombre != "facturable"],
+]
 
 
 def elegidos_cargados(form):
@@ -223,6 +241,88 @@ class CasoExportView(PermissionRequiredMixin, View):
             filename=nombre,
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
+
+
+def descarga(formato: str, nombre: str, encabezado, filas, anchos, hoja: str):
+    """A streamed download of ``filas``: CSV (``csv``, ``csv-excel``) or a one-sheet XLSX;
+    None for an unknown ``formato``."""
+    if formato in CasoExportView.FORMATOS_CSV:
+        respuesta = StreamingHttpResponse(
+            csv_de(encabezado, filas, CasoExportView.FORMATOS_CSV[formato]),
+            content_type="text/csv; charset=utf-8",
+        )
+        respuesta["Content-Disposition"] = f'attachment; filename="{nombre}.csv"'
+        return respuesta
+    if formato == "xlsx":
+        return FileResponse(
+            xlsx_de_una_hoja(hoja, encabezado, filas, anchos),
+            as_attachment=True,
+            filename=f"{nombre}.xlsx",
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    return None
+
+
+def formato_desconocido():
+    return HttpResponseBadRequest(
+        _("Formato de exportación desconocido: use formato=csv, formato=csv-excel o formato=xlsx."),
+        content_type="text/plain; charset=utf-8",
+    )
+
+
+class ActividadListView(PermissionRequiredMixin, ListaFiltradaMixin, ListView):
+    """/actividades/: every activity row across cases, filtered, with the totals of the
+    whole filtered set; ``formato=csv|csv-excel|xlsx`` downloads the same rows."""
+
+    permission_required = "cases.view_actividad"
+    template_name = "cases/actividad_list.html"
+
+    def get_queryset(self):
+        self.filterset = ActividadFilter(
+            self.request.GET,
+            queryset=Actividad.objects.all(),
+            request=self.request,
+            rango_por_omision=semana_actual(),
+        )
+        return self.filterset.qs.select_related("ejecutor", "caso__cliente").order_by(
+            *ORDEN_ACTIVIDADES
+        )
+
+    def get_paginate_by(self, queryset):
+        return por_pagina(self.request)
+
+    def get(self, request, *args, **kwargs):
+        formato = request.GET.get("formato")
+        if formato is None:
+            return super().get(request, *args, **kwargs)
+        if not request.user.has_perm("cases.exportar_caso"):
+            raise PermissionDenied
+        respuesta = descarga(
+            formato,
+            f"actividades-{timezone.localdate():%Y-%m-%d}",
+            COLUMNAS_ACTIVIDADES,
+            filas_de_actividades(self.get_queryset()),
+            ANCHOS_ACTIVIDADES,
+            "Actividades",
+        )
+        return respuesta or formato_desconocido()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        elegidos_cargados(self.filterset.form)
+        elegidos_cargados(self.filterset.del_caso.form)
+        del_caso = self.filterset.del_caso.form
+        context.update(
+            totales=totales(self.filterset.qs),
+            form_caso=del_caso,
+            filtros_del_caso=[del_caso[nombre] for nombre in FILTROS_DEL_CASO],
+            rangos_del_caso=[del_caso[nombre] for nombre in RANGOS_DE_FECHAS],
+            filtros_del_caso_activos=self.filterset.del_caso.activos(),
+            por_pagina=self.get_paginate_by(None),
+            opciones_por_pagina=[10, 25, 50, 100, 200],
+            puede_exportar=self.request.user.has_perm("cases.exportar_caso"),
+        )
+        return context
 
 
 class CasoDetailView(PermissionRequiredMixin, DetailView):

@@ -1,9 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.generic import RedirectView
 
+from cases.inicio import InicioView
 from cases.lupa import BuscarView
+from cases.views import ActividadListView
 
 from . import views
 
@@ -12,7 +13,7 @@ admin.site.site_title = "eFactory Casos"
 admin.site.index_title = "Administración"
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="cases:caso_list", permanent=False), name="inicio"),
+    path("", InicioView.as_view(), name="inicio"),
     # Only login, logout and password change: password reset by e-mail is not offered
     # (SPEC: every page but login and /salud/ requires login; no mail is configured).
     path("cuentas/login/", auth_views.LoginView.as_view(), name="login"),
@@ -28,6 +29,7 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("casos/", include("cases.urls")),
+    path("actividades/", ActividadListView.as_view(), name="actividad_list"),
     path("clientes/", include("customers.urls")),
     path("buscar/<slug:tabla>/", BuscarView.as_view(), name="buscar"),
     path("salud/", views.salud, name="salud"),

@@ -120,7 +120,7 @@ def test_login_with_the_token_of_the_login_page_works(coordinador):
     )
 
     assert respuesta.status_code == 302
-    assert respuesta["Location"] == "/casos/"
+    assert respuesta["Location"] == "/"
     assert http.session["_auth_user_id"] == str(coordinador.pk)
 
 

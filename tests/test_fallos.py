@@ -113,7 +113,7 @@ class Navegador:
             "/cuentas/login/", {"username": usuario.username, "password": CLAVE, "next": ""}
         )
         assert respuesta.status == 302
-        assert respuesta.headers["Location"] == "/casos/"
+        assert respuesta.headers["Location"] == "/"
 
     def cerrar(self):
         self.http.close()

@@ -80,7 +80,9 @@ def test_pages_are_valid_html5(client, tmp_path):
     )
     assert invalido.status_code == 200
     paginas = {
+        "inicio": client.get("/"),
         "lista": client.get("/casos/"),
+        "actividades": client.get("/actividades/?desde=2000-01-01"),
         "nuevo": client.get("/casos/nuevo/"),
         "editar": client.get(f"/casos/{caso.pk}/editar/"),
         "editar_invalido": invalido,

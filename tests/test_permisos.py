@@ -49,7 +49,6 @@ pytestmark = pytest.mark.django_db
 LOGIN = "login"
 ADMIN = "admin-login"
 HECHO = "hecho"
-A_CASOS = "→ /casos/"
 A_ADMIN = "→ /admin/"
 
 ROLES = ("anonimo", "sin_grupo", "soporte", "coordinador", "staff")
@@ -57,13 +56,14 @@ ROLES = ("anonimo", "sin_grupo", "soporte", "coordinador", "staff")
 # fmt: off
 MATRIZ = [
     # ruta                                anónimo  sin grupo  Soporte  Coordinador  staff
-    ("",                                  LOGIN,   A_CASOS,   A_CASOS, A_CASOS,     A_CASOS),
+    ("",                                  LOGIN,   403,       200,     200,         200),
     ("cuentas/login/",                    200,     200,       200,     200,         200),
     # Django's LogoutView only accepts POST.
     ("cuentas/logout/",                   LOGIN,   405,       405,     405,         405),
     ("cuentas/password_change/",          LOGIN,   200,       200,     200,         200),
     ("cuentas/password_change/done/",     LOGIN,   200,       200,     200,         200),
     ("casos/",                            LOGIN,   403,       200,     200,         200),
+    ("actividades/",                      LOGIN,   403,       200,     200,         200),
     # POST only; the permission is checked before the method.
     ("casos/seguimiento/",                LOGIN,   403,       403,     405,         405),
     ("casos/exportar/",                   LOGIN,   403,       403,     200,         200),

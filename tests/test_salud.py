@@ -25,8 +25,8 @@ def test_salud_answers_503_when_the_database_fails(client, monkeypatch):
     assert response.json()["status"] == "error"
 
 
-def test_the_home_page_redirects_to_the_case_list(cliente_soporte):
+def test_the_home_page_is_inicio(cliente_soporte):
     response = cliente_soporte.get("/")
 
-    assert response.status_code == 302
-    assert response["Location"] == "/casos/"
+    assert response.status_code == 200
+    assert response.templates[0].name == "cases/inicio.html"

@@ -123,3 +123,11 @@ def filas_proximos(casos, agrupar):
     from cases.lista import filas_proximos
 
     return filas_proximos(casos, agrupar=agrupar)
+
+
+@register.simple_tag
+def filas_actividades_reporte(actividades):
+    """The rows of /actividades/ (drawn in Python, see cases/lista.py)."""
+    from cases.lista import filas_actividades
+
+    return filas_actividades(actividades)

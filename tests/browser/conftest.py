@@ -75,7 +75,8 @@ class Pages:
             page.get_by_label("Usuario").fill(user.username)
             page.get_by_label("Contraseña").fill(CLAVE)
             page.get_by_role("button", name="Entrar").click()
-            page.wait_for_url("**/casos/")
+            page.wait_for_url(f"{self.base_url}/")  # logging in lands on Inicio
+            page.goto("/casos/")  # where the tests start
         return page
 
     def _on_console(self, message):

@@ -61,6 +61,8 @@ def test_pages_have_no_serious_accessibility_or_csp_violations(pages, datos):
     axe = Axe()
     caso, cliente = datos["caso"], datos["cliente"]
     rutas = [
+        "/",
+        "/actividades/?desde=2000-01-01",
         "/casos/",
         "/casos/?q=migracion&orden=-prioridad",
         "/casos/nuevo/",
