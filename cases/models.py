@@ -831,6 +831,15 @@ class Caso(models.Model):
     def horas_total(self) -> Decimal:
         return self.totales()["horas"]
 
+    def frente_al_estimado(self, horas: Decimal) -> dict | None:
+        """The case's hours against its Estimado (the seed's Otros section: "para efectuar
+        estimaciones de ejecución"): ``diferencia`` = horas − estimado (positive: over the
+        estimate), ``excedido`` when over it. None when there is no estimate."""
+        if not self.estimado:
+            return None
+        diferencia = horas - self.estimado
+        return {"estimado": self.estimado, "diferencia": diferencia, "excedido": diferencia > 0}
+
     @property
     def horas_facturables(self) -> Decimal:
         return self.totales()["horas_facturables"]

@@ -347,6 +347,7 @@ class CasoDetailView(PermissionRequiredMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["totales"] = self.object.totales()
+        context["estimado"] = self.object.frente_al_estimado(context["totales"]["horas"])
         return context
 
 

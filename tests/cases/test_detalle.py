@@ -87,3 +87,35 @@ def test_the_detail_page_runs_the_same_queries_for_5_and_200_rows(
     # 6 its activities with ejecutor and articulo (prefetch)
     with django_assert_num_queries(6):
         cliente_soporte.get(f"/casos/{muchos.pk}/")
+
+
+@pytest.mark.parametrize(
+    "estimado, diferencia, excedido",
+    [
+        (Decimal("2"), "+0,50", True),
+        (Decimal("4"), "-1,50", False),
+        (Decimal("2.5"), "0,00", False),
+    ],
+)
+def test_la_ficha_compara_las_horas_con_el_estimado(
+    cliente_soporte, ejecutor, estimado, diferencia, excedido
+):
+    caso = CasoFactory(estimado=estimado, ejecutor=ejecutor)
+    for desde, hasta in (((9, 0), (10, 0)), ((10, 0), (11, 30))):  # 2,5 h in all
+        ActividadFactory(
+            caso=caso,
+            ejecutor=ejecutor,
+            hora_inicio=datetime.time(*desde),
+            hora_fin=datetime.time(*hasta),
+        )
+
+    pagina = cliente_soporte.get(f"/casos/{caso.pk}/").content.decode()
+
+    assert re.search(r'data-total="diferencia">([^<]*)<', pagina).group(1) == diferencia
+    assert ("Sobre el estimado" in pagina) is excedido
+
+
+def test_sin_estimado_no_hay_comparacion(cliente_soporte, ejecutor):
+    caso = CasoFactory(estimado=Decimal("0"), ejecutor=ejecutor)
+    ActividadFactory(caso=caso, ejecutor=ejecutor)
+    assert "data-estimado" not in cliente_soporte.get(f"/casos/{caso.pk}/").content.decode()
