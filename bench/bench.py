@@ -629,6 +629,16 @@ def medir_paginas(medidor, solo_busqueda=False):
         "Actividades (semana actual)", lambda: cliente.get("/actividades/"), "p95 ≤ 150 ms"
     )
     medidor.medir(
+        "Horas del mes: ejecutor × cliente",
+        lambda: cliente.get("/casos/horas/", {"agrupar": ["ejecutor", "cliente"]}),
+        "p95 ≤ 500 ms",
+    )
+    medidor.medir(
+        "Horas del mes por cliente, columnas por semana",
+        lambda: cliente.get("/casos/horas/", {"agrupar": "cliente", "columnas": "semana"}),
+        "p95 ≤ 500 ms",
+    )
+    medidor.medir(
         "Actividades (30 días, etapa retrasada)",
         lambda: cliente.get(
             "/actividades/",

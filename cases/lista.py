@@ -222,3 +222,105 @@ def filas_actividades(actividades):
             for a in actividades
         ),
     )
+
+
+def _horas_celda(horas, vacio_si_cero=False) -> str:
+    return "" if vacio_si_cero and not horas else formats.localize(horas)
+
+
+def _celdas_de_nombres(reporte, fila, url_caso):
+    """The group cells of a row of the hours report (and the Asunto cell of a case)."""
+    celdas = []
+    for grupo, nombre in zip(reporte.grupos, fila.nombres, strict=True):
+        if fila.subtotal and nombre:
+            contenido = format_html("{}", _("Subtotal %(nombre)s") % {"nombre": nombre})
+        elif grupo.clave == "caso" and nombre:
+            contenido = format_html('<a href="{}">{}</a>', url_caso(fila.caso["pk"]), nombre)
+        else:
+            contenido = nombre
+        celdas.append(format_html("<td>{}</td>", contenido))
+        if grupo.clave == "caso":
+            asunto = fila.caso["asunto"] if fila.caso and not fila.subtotal else ""
+            celdas.append(
+                format_html(
+                    '<td class="c-asunto-horas"><span class="recorte" title="{}">{}</span></td>',
+                    asunto,
+                    asunto,
+                )
+                if asunto
+                else format_html("<td>{}</td>", "")
+            )
+    return format_html_join("", "{}", ((c,) for c in celdas))
+
+
+def _celdas_del_caso(fila, sobre: str):
+    """Horas del caso, Estimado and Diferencia of a row grouped by caso."""
+    if not fila.caso:
+        return format_html("<td>{}</td><td>{}</td><td>{}</td>", "", "", "")
+    estimado = fila.caso["estimado"]
+    if not estimado:
+        return format_html(
+            '<td class="text-end">{}</td><td class="text-end">—</td><td class="text-end">—</td>',
+            formats.localize(fila.caso["horas"]),
+        )
+    diferencia = formats.localize(estimado["diferencia"])
+    if estimado["excedido"]:
+        diferencia = format_html('<span class="badge vencido">{}</span> +{}', sobre, diferencia)
+    return format_html(
+        '<td class="text-end">{}</td><td class="text-end">{}</td>'
+        '<td class="text-end text-nowrap"{}>{}</td>',
+        formats.localize(fila.caso["horas"]),
+        formats.localize(estimado["estimado"]),
+        format_html(" {}", "data-excedido") if estimado["excedido"] else "",
+        diferencia,
+    )
+
+
+def filas_horas(reporte):
+    """The ``<tr>`` of the hours report: groups, subtotals and the total."""
+    url = reverse("cases:caso_detail", args=[0]).replace("/0/", "/{}/")
+
+    def url_caso(pk):
+        return url.replace("{}", str(pk))
+
+    total, sobre = _("Total"), _("Sobre el estimado")
+    columnas_de_nombres = len(reporte.grupos) + (1 if reporte.por_caso else 0)
+    filas = []
+    for fila in reporte.filas:
+        if fila.total:
+            atributos = format_html(' class="{}" data-total', "fila-total")
+            nombres = format_html(
+                '<th scope="row" colspan="{}">{}</th>', columnas_de_nombres, total
+            )
+        else:
+            atributos = (
+                format_html(' class="fila-subtotal" data-subtotal="{}"', fila.nivel)
+                if fila.subtotal
+                else format_html(" {}", "data-grupo")
+            )
+            nombres = _celdas_de_nombres(reporte, fila, url_caso)
+        periodos = format_html_join(
+            "",
+            '<td class="text-end">{}</td>',
+            (
+                (_horas_celda(h, vacio_si_cero=True),)
+                for h in fila.horas_por_periodo(reporte.columnas)
+            ),
+        )
+        caso = _celdas_del_caso(fila, sobre) if reporte.por_caso else ""
+        filas.append(
+            format_html(
+                "<tr{}>{}{}"
+                '<td class="text-end" data-horas="total">{}</td>'
+                '<td class="text-end" data-horas="facturables">{}</td>'
+                '<td class="text-end" data-horas="no_facturables">{}</td>{}</tr>',
+                atributos,
+                nombres,
+                periodos,
+                formats.localize(fila.sumas.horas),
+                formats.localize(fila.sumas.horas_facturables),
+                formats.localize(fila.sumas.horas_no_facturables),
+                caso,
+            )
+        )
+    return format_html_join("\n", "{}", ((f,) for f in filas))

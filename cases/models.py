@@ -832,13 +832,7 @@ class Caso(models.Model):
         return self.totales()["horas"]
 
     def frente_al_estimado(self, horas: Decimal) -> dict | None:
-        """The case's hours against its Estimado (the seed's Otros section: "para efectuar
-        estimaciones de ejecución"): ``diferencia`` = horas − estimado (positive: over the
-        estimate), ``excedido`` when over it. None when there is no estimate."""
-        if not self.estimado:
-            return None
-        diferencia = horas - self.estimado
-        return {"estimado": self.estimado, "diferencia": diferencia, "excedido": diferencia > 0}
+        return frente_al_estimado(self.estimado, horas)
 
     @property
     def horas_facturables(self) -> Decimal:
@@ -860,6 +854,16 @@ class DiasEntre(models.Func):
             arg_joiner=") - julianday(",
             **extra_context,
         )
+
+
+def frente_al_estimado(estimado: Decimal | None, horas: Decimal) -> dict | None:
+    """A case's hours against its Estimado (the seed's Otros section: "para efectuar
+    estimaciones de ejecución"): ``diferencia`` = horas − estimado (positive: over the
+    estimate), ``excedido`` when over it. None when there is no estimate."""
+    if not estimado:
+        return None
+    diferencia = horas - estimado
+    return {"estimado": estimado, "diferencia": diferencia, "excedido": diferencia > 0}
 
 
 def dias_en_ejecucion_sql(hoy: datetime.date | None = None):

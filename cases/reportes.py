@@ -97,6 +97,12 @@ class ActividadFilter(FiltrosBase):
         return self.form.cleaned_data.get("desde"), self.form.cleaned_data.get("hasta")
 
 
+def mes_actual() -> tuple[datetime.date, datetime.date]:
+    primero = timezone.localdate().replace(day=1)
+    siguiente = (primero + datetime.timedelta(days=32)).replace(day=1)
+    return primero, siguiente - datetime.timedelta(days=1)
+
+
 def semana_actual() -> tuple[datetime.date, datetime.date]:
     lunes = lunes_de(timezone.localdate())
     return lunes, lunes + datetime.timedelta(days=6)

@@ -9,6 +9,7 @@ urlpatterns = [
     path("seguimiento/", views.SeguimientoView.as_view(), name="seguimiento"),
     path("exportar/", views.CasoExportView.as_view(), name="caso_exportar"),
     path("proximos/", views.ProximosView.as_view(), name="proximos"),
+    path("horas/", views.HorasView.as_view(), name="horas"),
     path("rapido/", views.CasoRapidoView.as_view(), name="caso_rapido"),
     path("nuevo/", views.CasoEditorView.as_view(nuevo=True), name="caso_create"),
     path("<int:pk>/", views.CasoDetailView.as_view(), name="caso_detail"),

@@ -34,6 +34,7 @@ from .filters import CasoFilter
 from .forms import CasoForm, CasoRapidoForm, ProximosForm, SeguimientoForm
 from .formsets import actividad_formset_class
 from .historial import historial_de_caso
+from .horas import AGRUPACIONES, MAX_COLUMNAS, MAX_GRUPOS, MAX_NIVELES, PERIODOS, Reporte
 from .models import Actividad, Articulo, Caso, Ejecutor, totales_de
 from .reportes import (
     ANCHOS_ACTIVIDADES,
@@ -41,6 +42,7 @@ from .reportes import (
     ORDEN_ACTIVIDADES,
     ActividadFilter,
     filas_de_actividades,
+    mes_actual,
     semana_actual,
     totales,
 )
@@ -321,6 +323,86 @@ class ActividadListView(PermissionRequiredMixin, ListaFiltradaMixin, ListView):
             por_pagina=self.get_paginate_by(None),
             opciones_por_pagina=[10, 25, 50, 100, 200],
             puede_exportar=self.request.user.has_perm("cases.exportar_caso"),
+        )
+        return context
+
+
+class HorasView(PermissionRequiredMixin, TemplateView):
+    """Reporte de horas: activity hours in up to three nested groups with subtotals, and a
+    column per period; ``formato=csv|csv-excel|xlsx`` downloads the innermost groups."""
+
+    permission_required = "cases.exportar_caso"
+    template_name = "cases/horas.html"
+
+    def agrupar(self) -> tuple[list[str], list[str]]:
+        """The valid ``agrupar`` keys in order (at most 3, no repeats; default ejecutor) and
+        whether some were ignored."""
+        pedidos = self.request.GET.getlist("agrupar")
+        validos = []
+        for clave in pedidos:
+            if clave in AGRUPACIONES and clave not in validos and len(validos) < MAX_NIVELES:
+                validos.append(clave)
+        ignorados = ["agrupar"] if len(validos) != len([p for p in pedidos if p]) else []
+        return validos or ["ejecutor"], ignorados
+
+    def reporte(self):
+        self.filterset = ActividadFilter(
+            self.request.GET,
+            queryset=Actividad.objects.all(),
+            request=self.request,
+            rango_por_omision=mes_actual(),
+        )
+        agrupar, self.ignorados = self.agrupar()
+        columnas = self.request.GET.get("columnas") or None
+        if columnas is not None and columnas not in PERIODOS:
+            self.ignorados.append("columnas")
+            columnas = None
+        self.agrupar_elegido, self.columnas_elegidas = agrupar, columnas
+        return Reporte(self.filterset.qs, agrupar, columnas, self.filterset.rango).calcular()
+
+    def get(self, request, *args, **kwargs):
+        formato = request.GET.get("formato")
+        if formato is None:
+            return super().get(request, *args, **kwargs)
+        reporte = self.reporte()
+        if reporte.demasiados_grupos or reporte.demasiadas_columnas:
+            return HttpResponseBadRequest(
+                _("Demasiados grupos o columnas: acote los filtros o el rango de fechas."),
+                content_type="text/plain; charset=utf-8",
+            )
+        respuesta = descarga(
+            formato,
+            f"horas-{timezone.localdate():%Y-%m-%d}",
+            reporte.encabezado(),
+            reporte.filas_csv(),
+            [24] * len(reporte.grupos) + [10] * (len(reporte.encabezado()) - len(reporte.grupos)),
+            "Horas",
+        )
+        return respuesta or formato_desconocido()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        reporte = self.reporte()
+        elegidos_cargados(self.filterset.form)
+        elegidos_cargados(self.filterset.del_caso.form)
+        del_caso = self.filterset.del_caso.form
+        context.update(
+            reporte=reporte,
+            filterset=self.filterset,
+            filtros_activos=self.filterset.activos(),
+            ignorados=sorted(self.filterset.parametros_ignorados() + self.ignorados),
+            agrupaciones=list(AGRUPACIONES.values()),
+            niveles=[
+                self.agrupar_elegido[i] if i < len(self.agrupar_elegido) else ""
+                for i in range(MAX_NIVELES)
+            ],
+            columnas=self.columnas_elegidas or "",
+            form_caso=del_caso,
+            filtros_del_caso=[del_caso[nombre] for nombre in FILTROS_DEL_CASO],
+            rangos_del_caso=[del_caso[nombre] for nombre in RANGOS_DE_FECHAS],
+            filtros_del_caso_activos=self.filterset.del_caso.activos(),
+            max_grupos=MAX_GRUPOS,
+            max_columnas=MAX_COLUMNAS,
         )
         return context
 

@@ -68,6 +68,7 @@ MATRIZ = [
     ("casos/seguimiento/",                LOGIN,   403,       403,     405,         405),
     ("casos/exportar/",                   LOGIN,   403,       403,     200,         200),
     ("casos/proximos/",                   LOGIN,   403,       200,     200,         200),
+    ("casos/horas/",                      LOGIN,   403,       403,     200,         200),
     ("casos/rapido/",                     LOGIN,   403,       200,     200,         200),
     ("casos/nuevo/",                      LOGIN,   403,       200,     200,         200),
     ("casos/<int:pk>/",                   LOGIN,   403,       200,     200,         200),

@@ -131,3 +131,11 @@ def filas_actividades_reporte(actividades):
     from cases.lista import filas_actividades
 
     return filas_actividades(actividades)
+
+
+@register.simple_tag
+def filas_horas(reporte):
+    """The rows of the hours report (drawn in Python, see cases/lista.py)."""
+    from cases.lista import filas_horas
+
+    return filas_horas(reporte)
