@@ -639,6 +639,9 @@ def medir_paginas(medidor, solo_busqueda=False):
         "p95 ≤ 500 ms",
     )
     medidor.medir(
+        "Gráficos (12 meses, por mes)", lambda: cliente.get("/casos/graficos/"), "p95 ≤ 1 s"
+    )
+    medidor.medir(
         "Actividades (30 días, etapa retrasada)",
         lambda: cliente.get(
             "/actividades/",

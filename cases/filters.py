@@ -184,6 +184,10 @@ class CasoFilter(FiltrosBase):
     fecha_cierre = django_filters.DateFromToRangeFilter(
         label=_("F/Cierre"), widget=DateRangeInput()
     )
+    # When the case was completed (the charts' links to the cases completed in a period).
+    completado_en = django_filters.DateFromToRangeFilter(
+        label=_("Completado"), widget=DateRangeInput()
+    )
     interno = SiNoFilter(label=_("Caso interno"))
     facturable = SiNoFilter(label=_("Facturable"))
     # Declared last: it sorts what the filters above leave (see filter_queryset()).

@@ -652,6 +652,8 @@ class Caso(models.Model):
                 )
                 for campo in ("ejecutor", "cliente")
             ],
+            # The charts: cases completed per period.
+            models.Index(fields=["completado_en"], name="caso_completado_idx"),
             # Inicio: the team's open cases in work order, and the overdue ones (open, by
             # F/Cierre), everyone's and each ejecutor's.
             models.Index(

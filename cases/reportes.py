@@ -103,6 +103,38 @@ def mes_actual() -> tuple[datetime.date, datetime.date]:
     return primero, siguiente - datetime.timedelta(days=1)
 
 
+def ultimos_12_meses() -> tuple[datetime.date, datetime.date]:
+    """From the first day of the month 11 months ago to today (12 whole months' columns)."""
+    hoy = timezone.localdate()
+    mes = hoy.month - 11
+    anio = hoy.year + (mes - 1) // 12
+    return datetime.date(anio, (mes - 1) % 12 + 1, 1), hoy
+
+
+class FiltroDeRango(django_filters.FilterSet):
+    """Only ``desde`` and ``hasta`` (the charts apply them to several date fields)."""
+
+    desde = FechaFilter(label=_("Desde"))
+    hasta = FechaFilter(label=_("Hasta"))
+
+    class Meta:
+        model = Actividad
+        fields = []
+
+    def rango(self, por_omision) -> tuple[datetime.date, datetime.date]:
+        """The valid dates of the URL, the default for a missing or invalid one; reversed
+        dates are swapped."""
+        self.form.is_valid()
+        datos = getattr(self.form, "cleaned_data", {})
+        desde = datos.get("desde") or por_omision[0]
+        hasta = datos.get("hasta") or por_omision[1]
+        return (desde, hasta) if desde <= hasta else (hasta, desde)
+
+    def ignorados(self) -> list[str]:
+        self.form.is_valid()
+        return sorted(self.form.errors)
+
+
 def semana_actual() -> tuple[datetime.date, datetime.date]:
     lunes = lunes_de(timezone.localdate())
     return lunes, lunes + datetime.timedelta(days=6)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("exportar/", views.CasoExportView.as_view(), name="caso_exportar"),
     path("proximos/", views.ProximosView.as_view(), name="proximos"),
     path("horas/", views.HorasView.as_view(), name="horas"),
+    path("graficos/", views.GraficosView.as_view(), name="graficos"),
     path("rapido/", views.CasoRapidoView.as_view(), name="caso_rapido"),
     path("nuevo/", views.CasoEditorView.as_view(nuevo=True), name="caso_create"),
     path("<int:pk>/", views.CasoDetailView.as_view(), name="caso_detail"),

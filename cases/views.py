@@ -33,6 +33,7 @@ from .exports import CSV, CSV_EXCEL, csv_de, csv_stream, xlsx_archivo, xlsx_de_u
 from .filters import CasoFilter
 from .forms import CasoForm, CasoRapidoForm, ProximosForm, SeguimientoForm
 from .formsets import actividad_formset_class
+from .graficos import IDENTIFICADORES, MAX_PERIODOS, Graficos
 from .historial import historial_de_caso
 from .horas import AGRUPACIONES, MAX_COLUMNAS, MAX_GRUPOS, MAX_NIVELES, PERIODOS, Reporte
 from .models import Actividad, Articulo, Caso, Ejecutor, totales_de
@@ -41,10 +42,12 @@ from .reportes import (
     COLUMNAS_ACTIVIDADES,
     ORDEN_ACTIVIDADES,
     ActividadFilter,
+    FiltroDeRango,
     filas_de_actividades,
     mes_actual,
     semana_actual,
     totales,
+    ultimos_12_meses,
 )
 from .services import (
     ActividadSolapada,
@@ -90,7 +93,7 @@ MAS_FILTROS = [
     "interno",
     "facturable",
 ]
-RANGOS_DE_FECHAS = ["fecha_inicio", "fecha_cierre"]
+RANGOS_DE_FECHAS = ["fecha_inicio", "fecha_cierre", "completado_en"]
 # The case filters of /actividades/, behind its "Filtros del caso" disclosure.
 FILTROS_DEL_CASO = [
     "q",
@@ -403,6 +406,74 @@ class HorasView(PermissionRequiredMixin, TemplateView):
             filtros_del_caso_activos=self.filterset.del_caso.activos(),
             max_grupos=MAX_GRUPOS,
             max_columnas=MAX_COLUMNAS,
+        )
+        return context
+
+
+class GraficosView(PermissionRequiredMixin, TemplateView):
+    """Gráfico Ejecutivo de Soporte: six charts of the filtered cases, each an inline SVG with
+    a description, a data table and a CSV (``?grafico=<id>&formato=csv``)."""
+
+    permission_required = "cases.exportar_caso"
+    template_name = "cases/graficos.html"
+
+    def graficos(self):
+        self.filterset = CasoFilter(self.request.GET, queryset=Caso.objects.all())
+        rango = FiltroDeRango(self.request.GET)
+        desde, hasta = rango.rango(ultimos_12_meses())
+        periodo = self.request.GET.get("periodo") or "mes"
+        self.ignorados = rango.ignorados()
+        if periodo not in PERIODOS:
+            self.ignorados.append("periodo")
+            periodo = "mes"
+        # The links keep the page's case filters (not its range, period or paging).
+        filtros = {
+            clave: self.request.GET.getlist(clave)
+            for clave in self.request.GET
+            if clave in self.filterset.filters and clave not in ("orden",)
+        }
+        self.periodo, self.desde, self.hasta = periodo, desde, hasta
+        return Graficos(self.filterset.qs, desde, hasta, periodo, filtros)
+
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("formato") is None:
+            return super().get(request, *args, **kwargs)
+        if request.GET.get("formato") not in CasoExportView.FORMATOS_CSV:
+            return formato_desconocido()
+        grafico = self.graficos().uno(request.GET.get("grafico", ""))
+        if grafico is None:
+            return HttpResponseBadRequest(
+                _("Gráfico desconocido: use grafico=%(ids)s.") % {"ids": "|".join(IDENTIFICADORES)},
+                content_type="text/plain; charset=utf-8",
+            )
+        return descarga(
+            request.GET["formato"],
+            f"{grafico.ident}-{timezone.localdate():%Y-%m-%d}",
+            grafico.encabezado,
+            grafico.filas,
+            [],
+            grafico.ident,
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        graficos = self.graficos()
+        elegidos_cargados(self.filterset.form)
+        form = self.filterset.form
+        context.update(
+            graficos=graficos.todos(),
+            demasiados_periodos=graficos.demasiados_periodos,
+            max_periodos=MAX_PERIODOS,
+            filterset=self.filterset,
+            periodo=self.periodo,
+            desde=self.desde,
+            hasta=self.hasta,
+            filtros_activos=self.filterset.activos(),
+            ignorados=sorted(self.filterset.parametros_ignorados() + self.ignorados),
+            filtros_del_caso=[
+                form[nombre]
+                for nombre in ["q", "etapa", "prioridad", "ejecutor", "cliente", *MAS_FILTROS]
+            ],
         )
         return context
 

@@ -83,6 +83,7 @@ def test_pages_are_valid_html5(client, tmp_path):
         "inicio": client.get("/"),
         "lista": client.get("/casos/"),
         "actividades": client.get("/actividades/?desde=2000-01-01"),
+        "graficos": client.get("/casos/graficos/"),
         "horas": client.get(
             "/casos/horas/?agrupar=cliente&agrupar=caso&columnas=mes&desde=2025-12-01"
         ),

@@ -69,6 +69,7 @@ MATRIZ = [
     ("casos/exportar/",                   LOGIN,   403,       403,     200,         200),
     ("casos/proximos/",                   LOGIN,   403,       200,     200,         200),
     ("casos/horas/",                      LOGIN,   403,       403,     200,         200),
+    ("casos/graficos/",                   LOGIN,   403,       403,     200,         200),
     ("casos/rapido/",                     LOGIN,   403,       200,     200,         200),
     ("casos/nuevo/",                      LOGIN,   403,       200,     200,         200),
     ("casos/<int:pk>/",                   LOGIN,   403,       200,     200,         200),

@@ -139,3 +139,19 @@ def filas_horas(reporte):
     from cases.lista import filas_horas
 
     return filas_horas(reporte)
+
+
+@register.filter
+def celda(valor):
+    """A chart's data-table cell: numbers the Spanish way (1.234; 2,50), text as is."""
+    from decimal import Decimal
+
+    from django.utils import formats
+
+    if isinstance(valor, bool) or valor is None:
+        return "—" if valor is None else valor
+    if isinstance(valor, int):
+        return formats.number_format(valor, force_grouping=True)
+    if isinstance(valor, Decimal | float):
+        return formats.number_format(valor, decimal_pos=2, force_grouping=True)
+    return valor

@@ -64,6 +64,7 @@ def test_pages_have_no_serious_accessibility_or_csp_violations(pages, datos):
         "/",
         "/actividades/?desde=2000-01-01",
         "/casos/horas/?agrupar=cliente&agrupar=caso&columnas=mes&desde=2025-12-01",
+        "/casos/graficos/",
         "/casos/",
         "/casos/?q=migracion&orden=-prioridad",
         "/casos/nuevo/",
