@@ -263,3 +263,44 @@ def test_ejecutores_and_articulos_top_up_an_existing_data_set_without_new_cases(
 def test_negative_counts_are_refused():
     with pytest.raises(CommandError):
         demo("--ejecutores", "-1")
+
+
+def test_anos_option_spreads_the_history_over_more_years():
+    from django.utils import timezone
+
+    demo("--casos", "600", "--anos", "3")
+
+    hoy = timezone.localdate()
+    mas_viejo = Caso.objects.order_by("fecha_inicio").values_list("fecha_inicio", flat=True)[0]
+    assert (hoy - mas_viejo).days > 365  # some cases begun more than a year ago
+    assert (hoy - mas_viejo).days <= 3 * 365
+
+
+def test_actividades_option_tops_up_without_overlaps():
+    demo("--casos", "400", "--ejecutores", "30")
+    antes = Actividad.objects.count()
+
+    salida = demo("--actividades", str(antes + 2000))
+
+    total = Actividad.objects.count()
+    assert total >= antes + 1800  # a few rows may not fit in a full day
+    assert "Se agregaron" in salida
+    # Nobody is in two places at once, across cases; each row within its case's window.
+    filas = list(
+        Actividad.objects.select_related("caso").order_by("ejecutor_id", "fecha", "hora_inicio")
+    )
+    for anterior, siguiente in zip(filas, filas[1:], strict=False):
+        if (anterior.ejecutor_id, anterior.fecha) == (siguiente.ejecutor_id, siguiente.fecha):
+            assert siguiente.hora_inicio >= anterior.hora_fin, (anterior.pk, siguiente.pk)
+    for fila in filas:
+        assert fila.fecha >= fila.caso.fecha_inicio
+        assert fila.caso.fecha_cierre is None or fila.fecha <= fila.caso.fecha_cierre
+        assert fila.minutos == minutos_entre(fila.hora_inicio, fila.hora_fin)
+    # Asked again with what is there: nothing more.
+    demo("--actividades", str(total))
+    assert Actividad.objects.count() == total
+
+
+def test_anos_must_be_positive():
+    with pytest.raises(CommandError):
+        demo("--anos", "0")

@@ -520,6 +520,25 @@ class Command(BaseCommand):
             ),
         )
         parser.add_argument(
+            "--anos",
+            type=int,
+            default=1,
+            help=(
+                "Años de historia de los casos nuevos: su F/Inicio cae en los últimos N años "
+                "(por omisión 1). Ejemplo: --anos 3 con muchos casos y actividades."
+            ),
+        )
+        parser.add_argument(
+            "--actividades",
+            type=int,
+            default=0,
+            help=(
+                "Cantidad mínima de actividades en total; se agregan las que faltan a los casos "
+                "ya iniciados, repartidas entre todos los ejecutores activos y sin solaparse. "
+                "Ejemplo: --casos 1000000 --ejecutores 400 --anos 3 --actividades 3000000."
+            ),
+        )
+        parser.add_argument(
             "--semilla",
             type=int,
             default=SEMILLA_POR_DEFECTO,
@@ -553,13 +572,19 @@ class Command(BaseCommand):
         clientes=0,
         ejecutores=0,
         articulos=0,
+        anos=1,
+        actividades=0,
         url=URL,
         **options,
     ):
-        if min(casos, clientes, ejecutores, articulos) < 0:
+        if min(casos, clientes, ejecutores, articulos, actividades) < 0:
             raise CommandError(
-                "--casos, --clientes, --ejecutores y --articulos no pueden ser negativos."
+                "--casos, --clientes, --ejecutores, --articulos y --actividades no pueden ser "
+                "negativos."
             )
+        if anos < 1:
+            raise CommandError("--anos debe ser al menos 1.")
+        self.anos = anos
         if lote < 1:
             raise CommandError("--lote debe ser al menos 1.")
         self.verbosity = verbosity
@@ -590,6 +615,10 @@ class Command(BaseCommand):
             # Seed with the count too, so a top-up does not replay the cases of the first run.
             rng = random.Random(f"{semilla}:{existentes}")
             self.crear_casos(rng, faltan, lote, list(usuarios.values()), catalogos, ejecutores)
+        if actividades:
+            self.completar_actividades(
+                random.Random(f"{semilla}:actividades"), actividades, lote, catalogos
+            )
         self.imprimir_accesos(url)
 
     # --- Base data ----------------------------------------------------------------------
@@ -937,7 +966,7 @@ class Command(BaseCommand):
     def nuevo_caso(self, rng, ctx, etapa, numero):
         """An unsaved case with consistent dates and avance, and its unsaved activities."""
         hoy = ctx["hoy"]
-        fecha_inicio, fecha_cierre = self.fechas(rng, etapa, hoy)
+        fecha_inicio, fecha_cierre = self.fechas(rng, etapa, hoy, getattr(self, "anos", 1))
         cliente, contactos = rng.choice(ctx["clientes"])
         # Mostly active executors; the inactive one keeps some old cases.
         if rng.random() < 0.05:
@@ -979,8 +1008,9 @@ class Command(BaseCommand):
         return caso, self.actividades(rng, ctx, caso, ejecutor, articulo, facturable)
 
     @staticmethod
-    def fechas(rng, etapa, hoy):
-        """fecha_inicio in the last 12 months (upcoming for planned work), a valid cierre."""
+    def fechas(rng, etapa, hoy, anos=1):
+        """fecha_inicio in the last ``anos`` years (upcoming for planned work), a valid
+        cierre."""
         futuro = etapa == Etapa.PLANEADA or (
             etapa in (Etapa.NO_INICIADA, Etapa.EN_BLANCO) and rng.random() < 0.5
         )
@@ -990,7 +1020,7 @@ class Command(BaseCommand):
             if rng.random() < 0.5:
                 cierre = inicio + datetime.timedelta(days=rng.randint(0, 30))
             return inicio, cierre
-        dias = rng.randint(2, 365)
+        dias = rng.randint(2, 365 * anos)
         inicio = hoy - datetime.timedelta(days=dias)
         if etapa == Etapa.COMPLETADA:
             cierre = inicio + datetime.timedelta(days=rng.randint(0, min(dias, 45)))
@@ -1088,6 +1118,82 @@ class Command(BaseCommand):
                 )
             )
         return filas
+
+    def completar_actividades(self, rng, total: int, lote: int, catalogos: dict):
+        """Add activities to the started cases until there are ``total`` in all.
+
+        Each case gets its share of the missing rows (its dates within the case's window,
+        never after today), by its ejecutor half of the time and by any active ejecutor
+        otherwise, filling each ejecutor's day one row after the other as
+        :meth:`actividades` does, so that nobody is in two places at once. Rows that no
+        longer fit in a day are left out; the count printed at the end says how many were
+        added.
+        """
+        faltan = total - Actividad.objects.count()
+        if faltan <= 0:
+            self.stdout.write(f"Ya existen al menos {total} actividades.")
+            return
+        hoy = timezone.localdate()
+        activos = list(Ejecutor.objects.filter(estatus=Estatus.ACTIVO).values_list("pk", flat=True))
+        articulos = [a.pk for a in catalogos["articulos"]]
+        son_activos = set(activos)
+        casos = (
+            Caso.objects.exclude(etapa__in=[Etapa.NO_INICIADA, Etapa.PLANEADA])
+            .filter(fecha_inicio__lte=hoy)
+            .order_by("pk")
+        )
+        cuantos = casos.count()
+        if not cuantos or not activos:
+            return
+        por_caso = faltan / cuantos
+        ocupado = self.minutos_ocupados()
+        filas, hechas, debe, inicio = [], 0, 0.0, time.monotonic()
+        campos = ("pk", "fecha_inicio", "fecha_cierre", "ejecutor_id", "facturable", "articulo_id")
+        for pk, desde, cierre, ejecutor, facturable, articulo in casos.values_list(
+            *campos
+        ).iterator(chunk_size=lote):
+            debe += por_caso
+            n, debe = int(debe), debe - int(debe)
+            hasta = min(cierre or hoy, hoy)
+            dias = (hasta - desde).days
+            for _ in range(n):
+                fecha = desde + datetime.timedelta(days=rng.randint(0, max(dias, 0)))
+                quien = ejecutor if ejecutor in son_activos and rng.random() < 0.5 else None
+                quien = quien or rng.choice(activos)
+                libre = ocupado.get((quien, fecha), 7 * 60 + rng.choice((0, 30, 60)))
+                comienzo = libre + rng.choice((0, 0, 15))
+                fin = comienzo + rng.choice((15, 30, 30, 45, 60))
+                if fin > ULTIMO_MINUTO:
+                    continue
+                ocupado[(quien, fecha)] = fin
+                filas.append(
+                    Actividad(
+                        caso_id=pk,
+                        fecha=fecha,
+                        hora_inicio=minuto_a_hora(comienzo),
+                        hora_fin=minuto_a_hora(fin),
+                        minutos=fin - comienzo,
+                        descripcion=rng.choice(DESCRIPCIONES),
+                        ejecutor_id=quien,
+                        facturable=facturable if rng.random() < 0.9 else not facturable,
+                        articulo_id=articulo if rng.random() < 0.8 else rng.choice(articulos),
+                    )
+                )
+            if len(filas) >= lote:
+                hechas += self.guardar_actividades(filas, lote)
+                filas = []
+                if self.verbosity >= 1:
+                    self.stdout.write(
+                        f"  {hechas:,} actividades agregadas ({time.monotonic() - inicio:.1f} s)"
+                    )
+        hechas += self.guardar_actividades(filas, lote)
+        self.stdout.write(self.style.SUCCESS(f"Se agregaron {hechas} actividades."))
+
+    @staticmethod
+    def guardar_actividades(filas, lote) -> int:
+        with transaction.atomic():
+            Actividad.objects.bulk_create(filas, batch_size=min(lote, 5000))
+        return len(filas)
 
     # --- Output -------------------------------------------------------------------------
 
