@@ -296,6 +296,14 @@ class ActividadListView(PermissionRequiredMixin, ListaFiltradaMixin, ListView):
     def get_paginate_by(self, queryset):
         return por_pagina(self.request)
 
+    def get_paginator(self, queryset, per_page, **kwargs):
+        """The page's count is the totals' (one aggregate query gives both): with case filters
+        each query joins the cases, and counting them apart cost as much as the totals."""
+        paginator = super().get_paginator(queryset, per_page, **kwargs)
+        self.totales = totales(self.filterset.qs)
+        paginator.count = self.totales["filas"]
+        return paginator
+
     def get(self, request, *args, **kwargs):
         formato = request.GET.get("formato")
         if formato is None:
@@ -318,7 +326,7 @@ class ActividadListView(PermissionRequiredMixin, ListaFiltradaMixin, ListView):
         elegidos_cargados(self.filterset.del_caso.form)
         del_caso = self.filterset.del_caso.form
         context.update(
-            totales=totales(self.filterset.qs),
+            totales=self.totales,
             form_caso=del_caso,
             filtros_del_caso=[del_caso[nombre] for nombre in FILTROS_DEL_CASO],
             rangos_del_caso=[del_caso[nombre] for nombre in RANGOS_DE_FECHAS],

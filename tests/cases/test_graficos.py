@@ -292,3 +292,20 @@ def test_numeros_decimales_de_la_tabla(cliente_coordinador):
     )
     pagina = cliente_coordinador.get(URL).content.decode()
     assert ">1,50<" in pagina
+
+
+def test_un_caso_reabierto_no_cuenta_como_completado(cliente_coordinador, ejecutor):
+    """Reopened in the editor: completado_en is cleared, so it is open again everywhere."""
+    caso = completado(datetime.date(2026, 11, 10), fecha_inicio=datetime.date(2026, 11, 2))
+    caso.etapa, caso.avance = Etapa.EN_PROGRESO, 50
+    caso.aplicar_derivados()
+    caso.save()
+    caso.refresh_from_db()
+    assert caso.completado_en is None
+
+    rango = {"desde": "2026-11-01", "hasta": "2026-11-25"}
+    totales = {f[0]: f[1] for f in csv_de(cliente_coordinador, "totales", **rango)[1:]}
+    assert totales["Completados"] == "0"
+    assert totales["Abiertos hoy"] == "1"
+    por_fecha = csv_de(cliente_coordinador, "casos_por_fecha", **rango)
+    assert por_fecha[1] == ["2026-11", "1", "0", "1"]

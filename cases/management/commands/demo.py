@@ -1158,13 +1158,18 @@ class Command(BaseCommand):
             dias = (hasta - desde).days
             for _ in range(n):
                 fecha = desde + datetime.timedelta(days=rng.randint(0, max(dias, 0)))
-                quien = ejecutor if ejecutor in son_activos and rng.random() < 0.5 else None
-                quien = quien or rng.choice(activos)
-                libre = ocupado.get((quien, fecha), 7 * 60 + rng.choice((0, 30, 60)))
-                comienzo = libre + rng.choice((0, 0, 15))
-                fin = comienzo + rng.choice((15, 30, 30, 45, 60))
-                if fin > ULTIMO_MINUTO:
-                    continue
+                duracion = rng.choice((15, 30, 30, 45, 60))
+                # The case's ejecutor when their day has room, else someone else's free day.
+                candidatos = [ejecutor] if ejecutor in son_activos else []
+                candidatos += [rng.choice(activos) for _ in range(3)]
+                for quien in candidatos:
+                    libre = ocupado.get((quien, fecha), 7 * 60 + rng.choice((0, 30, 60)))
+                    comienzo = libre + rng.choice((0, 0, 15))
+                    fin = comienzo + duracion
+                    if fin <= ULTIMO_MINUTO:
+                        break
+                else:
+                    continue  # every day tried is full
                 ocupado[(quien, fecha)] = fin
                 filas.append(
                     Actividad(
