@@ -269,3 +269,19 @@ def test_consultas_que_no_crecen_con_los_grupos(
         fila(caso, datos["beto"], datetime.date(2026, 11, 2 + i), (8, 0), (9, 0))
     with django_assert_max_num_queries(len(pocos.captured_queries)):
         cliente_coordinador.get(URL, parametros)
+
+
+def test_los_grupos_en_orden_espanol(cliente_coordinador, datos):
+    ana = datos["ana"]
+    for nombre, hora in (("Pinturas", 13), ("Óptica", 14), ("Oficina", 15), ("Ñandú", 16)):
+        caso = CasoFactory(
+            cliente=ClienteFactory(nombre=nombre), fecha_inicio=datetime.date(2026, 11, 1)
+        )
+        fila(caso, ana, datetime.date(2026, 11, 20), (hora, 0), (hora, 30))
+
+    pagina = cliente_coordinador.get(URL, {"agrupar": "cliente"}).content.decode()
+
+    nombres = [g[0] for g in filas_de(pagina, "data-grupo")]
+    assert nombres == ["Acme", "Ñandú", "Oficina", "Óptica", "Pinturas", "Zeta"]
+    assert nombres.index("Oficina") < nombres.index("Óptica") < nombres.index("Pinturas")
+    assert nombres.index("Ñandú") < nombres.index("Oficina")  # ñ after n, before o
