@@ -446,7 +446,7 @@ class GraficosView(PermissionRequiredMixin, TemplateView):
     def get(self, request, *args, **kwargs):
         if request.GET.get("formato") is None:
             return super().get(request, *args, **kwargs)
-        if request.GET.get("formato") not in CasoExportView.FORMATOS_CSV:
+        if request.GET.get("formato") not in (*CasoExportView.FORMATOS_CSV, "xlsx"):
             return formato_desconocido()
         grafico = self.graficos().uno(request.GET.get("grafico", ""))
         if grafico is None:
@@ -459,7 +459,7 @@ class GraficosView(PermissionRequiredMixin, TemplateView):
             f"{grafico.ident}-{timezone.localdate():%Y-%m-%d}",
             grafico.encabezado,
             grafico.filas,
-            [],
+            [28] + [14] * (len(grafico.encabezado) - 1),
             grafico.ident,
         )
 

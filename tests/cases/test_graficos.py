@@ -42,7 +42,7 @@ def leer_csv(respuesta):
 
 
 def csv_de(client, grafico, **parametros):
-    respuesta = client.get(URL, {"grafico": grafico, "formato": "csv", **parametros})
+    respuesta = client.get(URL, {"grafico": grafico, **parametros, "formato": "csv"})
     assert respuesta.status_code == 200
     return leer_csv(respuesta)
 
@@ -244,6 +244,17 @@ def test_periodos_de_mas_piden_acortar(cliente_coordinador, por_fecha):
     assert respuesta.status_code == 200
     assert "data-acotar" in pagina
     assert 'id="casos_por_fecha"' not in pagina and 'id="antiguedad"' in pagina
+
+
+def test_xlsx_de_un_grafico_con_los_mismos_numeros(cliente_coordinador, por_fecha):
+    import openpyxl
+
+    parametros = {"grafico": "casos_por_fecha", "desde": "2026-01-01", "hasta": "2026-03-31"}
+    respuesta = cliente_coordinador.get(URL, {**parametros, "formato": "xlsx"})
+    assert respuesta.status_code == 200
+    libro = openpyxl.load_workbook(io.BytesIO(b"".join(respuesta.streaming_content)))
+    filas = [[str(v) for v in fila] for fila in libro.active.iter_rows(values_only=True)]
+    assert filas == csv_de(cliente_coordinador, **parametros)
 
 
 def test_grafico_o_formato_desconocido_es_400(cliente_coordinador):
