@@ -254,7 +254,8 @@ class Graficos:
             for k in resto:
                 for etapa, n in por_ejecutor[k].items():
                     otros[etapa] = otros.get(etapa, 0) + n
-            grupos.append((_("Otros (%(n)s ejecutores)") % {"n": len(resto)}, otros, None))
+            otros_nombre = _("Otros (%(n)s ejecutores)") % {"n": len(resto)}
+            grupos.append((otros_nombre, otros, None))
         if None in por_ejecutor:
             grupos.append((_("Sin ejecutor"), por_ejecutor[None], None))
         filas, barras = [], []
@@ -282,7 +283,14 @@ class Graficos:
             descripcion,
             ["Ejecutor", *[e for _v, e in etapas], "Total"],
             filas,
-            svg.barras_horizontales("g-casos_por_ejecutor", titulo, descripcion, series, barras),
+            svg.barras_horizontales(
+                "g-casos_por_ejecutor",
+                titulo,
+                descripcion,
+                series,
+                barras,
+                fuera={otros_nombre} if resto else set(),
+            ),
         )
 
     # --- totales_por_ejecutor ---------------------------------------------------------

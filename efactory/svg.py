@@ -207,14 +207,20 @@ def barras_verticales(
     return _marco(ident, titulo, descripcion, ancho, alto, contenido)
 
 
-def barras_horizontales(ident, titulo, descripcion, series, barras, *, ancho=760):
-    """One stacked bar per label, top to bottom (names on the left, values to the right)."""
+def barras_horizontales(ident, titulo, descripcion, series, barras, *, ancho=760, fuera=()):
+    """One stacked bar per label, top to bottom (names on the left, values to the right).
+
+    The bars whose labels are in ``fuera`` (an "Otros" that adds up hundreds of people) do
+    not set the scale: they are cut at the right edge, marked with "»", and their total is
+    written as for every bar, so the others stay readable.
+    """
     izquierda, derecha, fila = 190, 56, 22
     leyenda, alto_leyenda = _leyenda(series, izquierda, 6, ancho)
     arriba = 14 + alto_leyenda
     alto = arriba + fila * max(len(barras), 1) + 24
     area_x = ancho - izquierda - derecha
-    tope, marcas = escala(max([sum(b.valores) for b in barras] + [0]))
+    medidas = [sum(b.valores) for b in barras if b.etiqueta not in fuera]
+    tope, marcas = escala(max([*medidas, 0]))
     partes = [leyenda]
     for marca in marcas:
         x = izquierda + marca / tope * area_x
@@ -235,12 +241,13 @@ def barras_horizontales(ident, titulo, descripcion, series, barras, *, ancho=760
         y = arriba + i * fila + 3
         segmentos, base = [], 0.0
         for k, (serie, valor) in enumerate(zip(series, barra.valores, strict=True)):
-            largo = valor / tope * area_x
+            largo = min(valor / tope * area_x, max(area_x - base, 0))  # cut at the edge
             texto = f"{barra.etiqueta} · {serie.nombre}: {numero(valor)}"
             rect = _rect(serie.clase, izquierda + base, y, largo, fila - 6, texto)
             url = barra.urls[k] if k < len(barra.urls) else None
             segmentos.append(_enlace(url, texto, rect) if url else rect)
             base += largo
+        cortada = sum(barra.valores) > tope
         grupo = format_html_join("", "{}", ((s,) for s in segmentos))
         etiqueta = barra.etiqueta if len(barra.etiqueta) <= 28 else barra.etiqueta[:27] + "…"
         partes.append(
@@ -253,7 +260,7 @@ def barras_horizontales(ident, titulo, descripcion, series, barras, *, ancho=760
                 grupo if barra.urls else _enlace(barra.url, barra.etiqueta, grupo),
                 round(izquierda + base + 4, 1),
                 y + fila - 10,
-                numero(sum(barra.valores)),
+                ("» " if cortada else "") + numero(sum(barra.valores)),
             )
         )
     contenido = format_html_join("", "{}", ((p,) for p in partes))

@@ -101,3 +101,14 @@ def test_leyenda_larga_en_varias_filas():
     for r in raiz.findall("s:rect", NS):
         if r.get("width") == "12":
             assert float(r.get("x")) + 12 <= 760
+
+
+def test_una_barra_fuera_de_escala_se_corta_y_dice_su_total():
+    barras = [svg.Barra("Ana", [5, 5]), svg.Barra("Otros", [500, 400])]
+    raiz = leer(svg.barras_horizontales("g5", "T", "D", SERIES, barras, fuera={"Otros"}))
+    textos = [t.text for t in raiz.findall("s:text", NS)]
+    assert "» 900" in textos and "10" in textos
+    # The scale is Ana's: her bar reaches the top of the axis; Otros stops at the edge.
+    assert max(int(t) for t in textos if t.isdigit()) == 10
+    for rect in raiz.iter("{http://www.w3.org/2000/svg}rect"):
+        assert float(rect.get("x")) + float(rect.get("width")) <= 760 - 56 + 0.1
