@@ -445,21 +445,21 @@ class Graficos:
         # The top clients first (one grouped query, LIMIT), then their months: reading every
         # client's months to keep 15 brought 30,000 rows into Python.
         primeros_ids = list(
-            actividades.values("caso__cliente_id")
+            actividades.values("cliente_id")
             .annotate(m=Sum("minutos"))
-            .order_by("-m", "caso__cliente_id")
-            .values_list("caso__cliente_id", flat=True)[:TOP_CLIENTES]
+            .order_by("-m", "cliente_id")
+            .values_list("cliente_id", flat=True)[:TOP_CLIENTES]
         )
         filas_bd = list(
-            actividades.filter(caso__cliente_id__in=primeros_ids)
+            actividades.filter(cliente_id__in=primeros_ids)
             .annotate(mes=Trunc("fecha", "month", output_field=DateField()))
-            .values("caso__cliente_id", "caso__cliente__nombre", "mes")
+            .values("cliente_id", "cliente__nombre", "mes")
             .annotate(m=Sum("minutos"), f=Sum("minutos", filter=Q(facturable=True)))
             .order_by()
         )
         por_cliente: dict = {}
         for f in filas_bd:
-            clave = (f["caso__cliente_id"], f["caso__cliente__nombre"])
+            clave = (f["cliente_id"], f["cliente__nombre"])
             por_cliente.setdefault(clave, []).append(f)
         primeros = sorted(por_cliente, key=lambda k: -sum(f["m"] for f in por_cliente[k]))[
             :TOP_CLIENTES

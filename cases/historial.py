@@ -17,6 +17,14 @@ from efactory.formato import fecha, hora, valor_de_campo
 from .models import Actividad, Caso
 
 OCULTOS = {"version", "minutos", "busqueda", "actualizado_en", "creado_en", "id", "caso"}
+# Fields a model keeps out of its history (HistoricalRecords(excluded_fields=…)).
+SIN_HISTORIA = {"actividad": {"cliente"}}
+
+
+def campos(modelo) -> list:
+    """The model's fields that its history records."""
+    fuera = SIN_HISTORIA.get(modelo._meta.model_name, set())
+    return [f for f in modelo._meta.fields if f.name not in fuera]
 VENTANA = datetime.timedelta(seconds=5)
 # What a new activity row shows (its other fields are in its title).
 AL_AGREGAR_ACTIVIDAD = ("descripcion", "ejecutor", "facturable")
@@ -56,7 +64,7 @@ def _no_editables(modelo) -> list:
     ``diff_against()`` compares what ``model_to_dict()`` gives, which leaves non-editable
     fields out; these are compared apart so that, say, a completion still shows its moment.
     """
-    return [f for f in modelo._meta.fields if not f.editable and f.name not in OCULTOS]
+    return [f for f in campos(modelo) if not f.editable and f.name not in OCULTOS]
 
 
 def _cambios(modelo, previo, registro, nombres) -> list[Cambio]:
@@ -74,7 +82,7 @@ def _cambios(modelo, previo, registro, nombres) -> list[Cambio]:
             valor_de_campo(campo, valores[campo.name][0], nombres),
             valor_de_campo(campo, valores[campo.name][1], nombres),
         )
-        for campo in modelo._meta.fields
+        for campo in campos(modelo)
         if campo.name in valores
     ]
 
@@ -87,7 +95,7 @@ def _nombres_relacionados(*historias) -> dict:
     """
     ids: dict = {}
     for modelo, registros in historias:
-        for campo in modelo._meta.fields:
+        for campo in campos(modelo):
             if isinstance(campo, models.ForeignKey) and campo.name not in OCULTOS:
                 valores = {getattr(r, campo.attname) for r in registros} - {None}
                 if valores:

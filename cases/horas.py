@@ -58,8 +58,8 @@ AGRUPACIONES = {
             "cliente",
             _("Cliente"),
             "Cliente",
-            "caso__cliente_id",
-            "caso__cliente__nombre",
+            "cliente_id",  # the case's, copied onto the activity (no join with the cases)
+            "cliente__nombre",
             "",
             Cliente,
         ),

@@ -169,6 +169,8 @@ def test_every_activity_respects_the_rules():
         assert actividad.hora_fin > actividad.hora_inicio
         assert actividad.minutos == minutos_entre(actividad.hora_inicio, actividad.hora_fin)
         assert actividad.descripcion
+    # bulk_create skips save(): the demo copies each case's client onto its rows itself.
+    assert all(a.cliente_id == a.caso.cliente_id for a in actividades)
     por_ejecutor = groupby(actividades, key=lambda a: (a.caso_id, a.ejecutor_id, a.fecha))
     for _clave, filas in por_ejecutor:
         filas = list(filas)
@@ -293,6 +295,7 @@ def test_actividades_option_tops_up_without_overlaps():
         if (anterior.ejecutor_id, anterior.fecha) == (siguiente.ejecutor_id, siguiente.fecha):
             assert siguiente.hora_inicio >= anterior.hora_fin, (anterior.pk, siguiente.pk)
     for fila in filas:
+        assert fila.cliente_id == fila.caso.cliente_id
         assert fila.fecha >= fila.caso.fecha_inicio
         assert fila.caso.fecha_cierre is None or fila.fecha <= fila.caso.fecha_cierre
         assert fila.minutos == minutos_entre(fila.hora_inicio, fila.hora_fin)

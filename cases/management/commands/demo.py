@@ -950,6 +950,7 @@ class Command(BaseCommand):
                 for caso, suyas in zip(nuevos, filas, strict=True):
                     for actividad in suyas:
                         actividad.caso_id = caso.pk
+                        actividad.cliente_id = caso.cliente_id  # bulk_create skips save()
                         pendientes.append(actividad)
                 Actividad.objects.bulk_create(pendientes, batch_size=2000)
             hechos += cantidad
@@ -1148,8 +1149,16 @@ class Command(BaseCommand):
         por_caso = faltan / cuantos
         ocupado = self.minutos_ocupados()
         filas, hechas, debe, inicio = [], 0, 0.0, time.monotonic()
-        campos = ("pk", "fecha_inicio", "fecha_cierre", "ejecutor_id", "facturable", "articulo_id")
-        for pk, desde, cierre, ejecutor, facturable, articulo in casos.values_list(
+        campos = (
+            "pk",
+            "cliente_id",
+            "fecha_inicio",
+            "fecha_cierre",
+            "ejecutor_id",
+            "facturable",
+            "articulo_id",
+        )
+        for pk, cliente, desde, cierre, ejecutor, facturable, articulo in casos.values_list(
             *campos
         ).iterator(chunk_size=lote):
             debe += por_caso
@@ -1174,6 +1183,7 @@ class Command(BaseCommand):
                 filas.append(
                     Actividad(
                         caso_id=pk,
+                        cliente_id=cliente,
                         fecha=fecha,
                         hora_inicio=minuto_a_hora(comienzo),
                         hora_fin=minuto_a_hora(fin),
