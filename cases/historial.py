@@ -25,6 +25,8 @@ def campos(modelo) -> list:
     """The model's fields that its history records."""
     fuera = SIN_HISTORIA.get(modelo._meta.model_name, set())
     return [f for f in modelo._meta.fields if f.name not in fuera]
+
+
 VENTANA = datetime.timedelta(seconds=5)
 # What a new activity row shows (its other fields are in its title).
 AL_AGREGAR_ACTIVIDAD = ("descripcion", "ejecutor", "facturable")
