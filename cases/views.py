@@ -26,7 +26,7 @@ from django.views.generic import DeleteView, DetailView, FormView, ListView, Tem
 
 from customers.models import Cliente
 from efactory import versiones
-from efactory.listas import ListaFiltradaMixin, por_pagina
+from efactory.listas import OPCIONES_POR_PAGINA, ListaFiltradaMixin, por_pagina
 
 from .conflictos import describir
 from .exports import CSV, CSV_EXCEL, csv_de, csv_stream, xlsx_archivo, xlsx_de_una_hoja
@@ -165,7 +165,7 @@ class CasoListView(PermissionRequiredMixin, ListaFiltradaMixin, ListView):
             num_columnas=len(columnas) + (1 if puede_lote else 0),
             orden=orden,
             por_pagina=self.get_paginate_by(None),
-            opciones_por_pagina=[10, 25, 50, 100, 200],
+            opciones_por_pagina=OPCIONES_POR_PAGINA,
             mas_filtros=[self.filterset.form[nombre] for nombre in MAS_FILTROS],
             rangos_de_fechas=[self.filterset.form[nombre] for nombre in RANGOS_DE_FECHAS],
             mas_filtros_activos=self.filterset.activos(MAS_FILTROS + RANGOS_DE_FECHAS),
@@ -332,7 +332,7 @@ class ActividadListView(PermissionRequiredMixin, ListaFiltradaMixin, ListView):
             rangos_del_caso=[del_caso[nombre] for nombre in RANGOS_DE_FECHAS],
             filtros_del_caso_activos=self.filterset.del_caso.activos(),
             por_pagina=self.get_paginate_by(None),
-            opciones_por_pagina=[10, 25, 50, 100, 200],
+            opciones_por_pagina=OPCIONES_POR_PAGINA,
             puede_exportar=self.request.user.has_perm("cases.exportar_caso"),
         )
         return context

@@ -67,6 +67,10 @@ class ConteoAcotadoPaginator(Paginator):
         return self._get_page(filas, number, self)
 
 
+# The choices a paged list offers (includes/_por_pagina.html).
+OPCIONES_POR_PAGINA = [10, 25, 50, 100, 200]
+
+
 def por_pagina(request, defecto=25, minimo=10, maximo=200) -> int:
     """?por_pagina= clamped to [minimo, maximo]; junk gives the default."""
     try:
