@@ -198,10 +198,21 @@ class Medidor:
         def llamar():
             return peticion(preparar()) if preparar else peticion()
 
+        sql_de_la_peticion = []
+
+        def cronometrar_sql(execute, sql, params, many, context):
+            inicio = time.perf_counter()
+            try:
+                return execute(sql, params, many, context)
+            finally:
+                sql_de_la_peticion[-1] += (time.perf_counter() - inicio) * 1000
+
         def cronometrar():
             argumento = preparar() if preparar else None
+            sql_de_la_peticion.append(0.0)
             inicio = time.perf_counter()
-            respuesta = peticion(argumento) if preparar else peticion()
+            with connection.execute_wrapper(cronometrar_sql):
+                respuesta = peticion(argumento) if preparar else peticion()
             return respuesta, (time.perf_counter() - inicio) * 1000
 
         for _ in range(3):
@@ -233,12 +244,16 @@ class Medidor:
             "consultas": len(consultas.captured_queries),
             "kb": kb,
             "sql_ms": sql_ms,
+            # Every query of the request, wall time as the app waits for it (driver and
+            # round trip included, as debug-toolbar's SQL panel counts it): median per call.
+            "sql_pagina_ms": statistics.median(sql_de_la_peticion),
             "objetivo": objetivo,
         }
         self.filas.append(fila)
         print(
             f"  {nombre}: p50 {fila['p50']:.1f} ms, p95 {fila['p95']:.1f} ms, "
-            f"{fila['consultas']} consultas, {kb or 0:.0f} KB, SQL principal {sql_ms or 0:.1f} ms",
+            f"{fila['consultas']} consultas, {kb or 0:.0f} KB, SQL principal {sql_ms or 0:.1f} ms, "
+            f"SQL de la página {fila['sql_pagina_ms']:.1f} ms",
             flush=True,
         )
         return fila
@@ -463,18 +478,18 @@ def tabla_paginas(medidor):
         "Lista, búsqueda de texto": "Admin changelist con búsqueda",
     }
     lineas = [
-        "| página | p50 ms | p95 ms | consultas | KB | SQL principal ms | p50 ÷ SQL | "
-        "÷ admin (p95) | objetivo |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| página | p50 ms | p95 ms | consultas | KB | SQL principal ms | SQL de la página ms | "
+        "p50 ÷ SQL de la página | ÷ admin (p95) | objetivo |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for f in medidor.filas:
-        ratio_sql = f"{f['p50'] / f['sql_ms']:.1f}×" if f["sql_ms"] else "—"
+        ratio_sql = f"{f['p50'] / f['sql_pagina_ms']:.1f}×" if f["sql_pagina_ms"] else "—"
         par = pares.get(f["pagina"])
         ratio_admin = f"{f['p95'] / admin[par]['p95']:.2f}" if par and par in admin else "—"
         sql = f"{f['sql_ms']:.1f}" if f["sql_ms"] else "—"
         lineas.append(
             f"| {f['pagina']} | {f['p50']:.1f} | {f['p95']:.1f} | {f['consultas']} | "
-            f"{kb(f)} | {sql} | "
+            f"{kb(f)} | {sql} | {f['sql_pagina_ms']:.1f} | "
             f"{ratio_sql} | {ratio_admin} | {f['objetivo']} |"
         )
     return lineas

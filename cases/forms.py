@@ -107,6 +107,53 @@ def campo_envio():
     )
 
 
+class OpcionesCompartidas:
+    """One evaluated list of rows, shared by a choice field in every row of a formset.
+
+    Without it each row's select runs its own query, to render and again to validate.
+    """
+
+    def __init__(self, queryset, label=str):
+        self.objetos = list(queryset)
+        self.por_pk = {str(obj.pk): obj for obj in self.objetos}
+        self.choices = [("", "---------")] + [(obj.pk, label(obj)) for obj in self.objetos]
+
+    def buscar(self, valor):
+        """The row whose pk is ``valor`` (text or number), or None."""
+        return self.por_pk.get(str(valor))
+
+
+class CompartidaModelChoiceField(forms.ModelChoiceField):
+    """A ModelChoiceField that renders and validates against an OpcionesCompartidas."""
+
+    opciones: OpcionesCompartidas | None = None
+
+    def __deepcopy__(self, memo):
+        # Every row's form deep-copies its fields; ModelChoiceField would clone the queryset
+        # each time, which this field never evaluates (it validates against ``opciones``).
+        return forms.Field.__deepcopy__(self, memo)
+
+    def compartir(self, opciones: OpcionesCompartidas):
+        # Only for validating: the widget (a LupaSelect) renders just the chosen row, and the
+        # editor draws its rows in Python (cases/filas.py). Handing it the list would cost a
+        # copy of every option per row (Django normalizes a widget's choices when set).
+        self.opciones = opciones
+
+    def to_python(self, value):
+        if self.opciones is None:
+            return super().to_python(value)
+        if value in self.empty_values:
+            return None
+        obj = self.opciones.buscar(value)
+        if obj is None:
+            raise ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            )
+        return obj
+
+
 class CasoForm(forms.ModelForm):
     """The case itself (Generales and Otros); it has no prefix, so inputs carry field names."""
 
@@ -137,6 +184,21 @@ class CasoForm(forms.ModelForm):
             *Caso.CAMPOS_OTROS,
         ]
         localized_fields = ["estimado"]
+        # Lookups that can also validate against rows loaded beforehand (validar_en_memoria).
+        field_classes = {
+            name: CompartidaModelChoiceField
+            for name in (
+                "cliente",
+                "contacto",
+                "coordinador",
+                "ejecutor",
+                "revisor",
+                "articulo",
+                "clase",
+                "grupo",
+                "departamento",
+            )
+        }
         widgets = {
             **lupas("cliente", "contacto", "coordinador", "ejecutor", "revisor", "articulo"),
             "fecha_inicio": DateInput(),
@@ -162,29 +224,31 @@ class CasoForm(forms.ModelForm):
             "estimado": {"invalid": NUMERO_INVALIDO},
         }
 
+    # The rows each lookup offers: the active ones plus the one the case already points to
+    # (activos_o_actual). The one statement of that rule: the import (cases/importacion.py)
+    # reads the same conditions to validate thousands of cases without a query per field.
+    ACTIVOS = {
+        "cliente": (Cliente, Q(estatus=Estatus.ACTIVO)),
+        "coordinador": (Ejecutor, Q(estatus=Estatus.ACTIVO)),
+        "ejecutor": (Ejecutor, Q(estatus=Estatus.ACTIVO)),
+        "revisor": (Ejecutor, Q(estatus=Estatus.ACTIVO)),
+        "articulo": (Articulo, Q(activo=True)),
+        "clase": (Clase, Q(activo=True)),
+        "grupo": (Grupo, Q(activo=True)),
+        "departamento": (Departamento, Q(activo=True)),
+    }
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         instance = self.instance
-        activo = Q(estatus=Estatus.ACTIVO)
-        ejecutores = Ejecutor.objects.all()
-        for name in ("coordinador", "ejecutor", "revisor"):
-            self.fields[name].queryset = activos_o_actual(ejecutores, instance, name, activo)
-        self.fields["cliente"].queryset = activos_o_actual(
-            Cliente.objects.all(), instance, "cliente", activo
-        )
+        for name, (model, activo) in self.ACTIVOS.items():
+            self.fields[name].queryset = activos_o_actual(
+                model.objects.all(), instance, name, activo
+            )
         # Any contact validates here; Caso.clean() then says clearly when it belongs to
         # another client. The widget only ever renders the chosen one.
         self.fields["contacto"].queryset = Contacto.objects.select_related("cliente")
         self.fields["contacto"].label_from_instance = etiqueta_contacto
-        for name, model in (
-            ("articulo", Articulo),
-            ("clase", Clase),
-            ("grupo", Grupo),
-            ("departamento", Departamento),
-        ):
-            self.fields[name].queryset = activos_o_actual(
-                model.objects.all(), instance, name, Q(activo=True)
-            )
         self.fields["avance"].error_messages["invalid"] = _(
             "El avance debe ser un número entero entre 0 y 100."
         )
@@ -283,6 +347,16 @@ class CasoForm(forms.ModelForm):
         for name, modelo in self.CATALOGOS.items():
             self.fields[name].widget.cargados = cargados[modelo]
 
+    def validar_en_memoria(self, opciones: dict):
+        """Validate the lookups against rows already loaded, not one query per field.
+
+        ``opciones`` maps each lookup field (those of ACTIVOS, and contacto) to an object
+        with ``buscar(pk)`` that returns the row only where this field's queryset would
+        find it (the import builds them from ACTIVOS' conditions, in one query per chunk).
+        """
+        for name, elegibles in opciones.items():
+            self.fields[name].compartir(elegibles)
+
     def _get_validation_exclusions(self):
         # The form's ModelChoiceFields already fetched each chosen row from their querysets;
         # the model's own existence check of the same foreign keys would query them again.
@@ -293,49 +367,6 @@ class CasoForm(forms.ModelForm):
             if isinstance(field, forms.ModelChoiceField) and not self.has_error(name)
         )
         return exclude
-
-
-class OpcionesCompartidas:
-    """One evaluated list of rows, shared by a choice field in every row of a formset.
-
-    Without it each row's select runs its own query, to render and again to validate.
-    """
-
-    def __init__(self, queryset, label=str):
-        self.objetos = list(queryset)
-        self.por_pk = {str(obj.pk): obj for obj in self.objetos}
-        self.choices = [("", "---------")] + [(obj.pk, label(obj)) for obj in self.objetos]
-
-
-class CompartidaModelChoiceField(forms.ModelChoiceField):
-    """A ModelChoiceField that renders and validates against an OpcionesCompartidas."""
-
-    opciones: OpcionesCompartidas | None = None
-
-    def __deepcopy__(self, memo):
-        # Every row's form deep-copies its fields; ModelChoiceField would clone the queryset
-        # each time, which this field never evaluates (it validates against ``opciones``).
-        return forms.Field.__deepcopy__(self, memo)
-
-    def compartir(self, opciones: OpcionesCompartidas):
-        # Only for validating: the widget (a LupaSelect) renders just the chosen row, and the
-        # editor draws its rows in Python (cases/filas.py). Handing it the list would cost a
-        # copy of every option per row (Django normalizes a widget's choices when set).
-        self.opciones = opciones
-
-    def to_python(self, value):
-        if self.opciones is None:
-            return super().to_python(value)
-        if value in self.empty_values:
-            return None
-        obj = self.opciones.por_pk.get(str(value))
-        if obj is None:
-            raise ValidationError(
-                self.error_messages["invalid_choice"],
-                code="invalid_choice",
-                params={"value": value},
-            )
-        return obj
 
 
 ELECCION_NO_DISPONIBLE = _("La opción elegida ya no existe o no está disponible; elija otra.")

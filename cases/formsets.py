@@ -38,8 +38,18 @@ class BaseActividadFormSet(BaseFilasFormSet):
         ejecutor_caso=DEL_CASO,
         ejecutores_del_caso=(),
         articulos_del_caso=(),
+        filas=None,
+        catalogo=None,
+        agenda=None,
         **kwargs,
     ):
+        # The import validates thousands of cases: it hands over each case's stored rows
+        # (``filas``), the ejecutores and artículos (``catalogo``) and the other cases'
+        # rows (``agenda``), each loaded once for many cases, instead of a query per case.
+        if filas is not None:
+            self._queryset = filas
+        self._catalogo = catalogo
+        self._agenda = agenda
         super().__init__(*args, **kwargs)
         self._fecha_inicio = fecha_inicio
         self._fecha_cierre = fecha_cierre
@@ -81,22 +91,26 @@ class BaseActividadFormSet(BaseFilasFormSet):
         filas = self.get_queryset() if self.instance.pk else []
         usados_ej = {fila.ejecutor_id for fila in filas}
         usados_art = {fila.articulo_id for fila in filas} - {None}
-        self.ejecutores = list(
-            Ejecutor.objects.filter(
-                Q(estatus=Estatus.ACTIVO) | Q(pk__in=usados_ej | ejecutores_del_caso)
-            ).order_by("nombre")
-        )
-        self.articulos = list(
-            Articulo.objects.filter(
-                Q(activo=True) | Q(pk__in=usados_art | articulos_del_caso)
-            ).order_by("nombre")
-        )
-        self.opciones_ejecutor = OpcionesCompartidas(
-            e for e in self.ejecutores if e.estatus == Estatus.ACTIVO or e.pk in usados_ej
-        )
-        self.opciones_articulo = OpcionesCompartidas(
-            a for a in self.articulos if a.activo or a.pk in usados_art
-        )
+        if self._catalogo is not None:
+            # The import: no page to draw, the options of these stored rows from the catalog.
+            self.ejecutores = self.articulos = []
+            self.opciones_ejecutor, self.opciones_articulo = self._catalogo.opciones(
+                usados_ej, usados_art
+            )
+        else:
+            self.ejecutores = list(
+                Ejecutor.objects.filter(
+                    Q(estatus=Estatus.ACTIVO) | Q(pk__in=usados_ej | ejecutores_del_caso)
+                ).order_by("nombre")
+            )
+            self.articulos = list(
+                Articulo.objects.filter(
+                    Q(activo=True) | Q(pk__in=usados_art | articulos_del_caso)
+                ).order_by("nombre")
+            )
+            self.opciones_ejecutor, self.opciones_articulo = opciones_de_filas(
+                self.ejecutores, self.articulos, usados_ej, usados_art
+            )
         for form in [*self.forms, self.empty_form]:
             self._preparar(form)
 
@@ -242,20 +256,42 @@ class BaseActividadFormSet(BaseFilasFormSet):
             return
         ejecutores = {form.cleaned_data["ejecutor"].pk for form in candidatas}
         fechas = {form.cleaned_data["fecha"] for form in candidatas}
-        otras = Actividad.objects.filter(ejecutor_id__in=ejecutores, fecha__in=fechas)
-        if self.instance.pk:
-            otras = otras.exclude(caso_id=self.instance.pk)
-        por_dia = defaultdict(list)
-        for fila in otras.values_list(
-            "ejecutor_id", "fecha", "hora_inicio", "hora_fin", "caso__numero"
-        ).order_by("hora_inicio"):
-            por_dia[(fila[0], fila[1])].append(fila[2:])
+        if self._agenda is not None:
+            por_dia = self._agenda.otras_filas(self.instance, ejecutores, fechas)
+        else:
+            por_dia = otras_filas(self.instance.pk, ejecutores, fechas)
         for form in candidatas:
             data = form.cleaned_data
             for inicio, fin, numero in por_dia.get((data["ejecutor"].pk, data["fecha"]), ()):
                 if inicio < data["hora_fin"] and data["hora_inicio"] < fin:
                     form.add_error("hora_inicio", mensaje_cruce(data, inicio, fin, numero))
                     break
+
+
+def opciones_de_filas(ejecutores, articulos, usados_ej: set, usados_art: set):
+    """The ejecutor and artículo choices of a case's rows: the active ones, plus those its
+    stored rows already use (an inactive ejecutor stays valid on the rows that have it)."""
+    return (
+        OpcionesCompartidas(
+            e for e in ejecutores if e.estatus == Estatus.ACTIVO or e.pk in usados_ej
+        ),
+        OpcionesCompartidas(a for a in articulos if a.activo or a.pk in usados_art),
+    )
+
+
+def otras_filas(caso_id, ejecutores, fechas, sin_casos=()) -> dict:
+    """Rows of other cases than ``caso_id`` (and ``sin_casos``) of these ejecutores on these
+    days, as {(ejecutor_id, fecha): [(hora_inicio, hora_fin, numero), …]} by start time."""
+    otras = Actividad.objects.filter(ejecutor_id__in=ejecutores, fecha__in=fechas)
+    excluidos = {caso_id, *sin_casos} - {None}
+    if excluidos:
+        otras = otras.exclude(caso_id__in=excluidos)
+    por_dia = defaultdict(list)
+    for fila in otras.values_list(
+        "ejecutor_id", "fecha", "hora_inicio", "hora_fin", "caso__numero"
+    ).order_by("hora_inicio"):
+        por_dia[(fila[0], fila[1])].append(fila[2:])
+    return por_dia
 
 
 def mensaje_cruce(data, inicio, fin, numero) -> str:

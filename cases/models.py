@@ -1105,3 +1105,51 @@ class EnvioFormulario(models.Model):
 
     def __str__(self):
         return str(self.token)
+
+
+class Importacion(models.Model):
+    """One file brought in by /casos/importar/ (or validated there): who, when, what.
+
+    The file itself is kept (``archivo``) so that *Importar*, a second request that any
+    instance of the app may serve, validates and writes exactly what was previewed, and so
+    that the errors can be downloaded in the file's own format.
+    """
+
+    class Estado(models.TextChoices):
+        CON_ERRORES = "con_errores", _("Con errores")
+        VALIDADA = "validada", _("Lista para importar")
+        IMPORTADA = "importada", _("Importada")
+
+    usuario = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("usuario"),
+    )
+    creado_en = models.DateTimeField(_("creada en"), auto_now_add=True, db_index=True)
+    importado_en = models.DateTimeField(_("importada en"), null=True, blank=True)
+    nombre = models.CharField(_("archivo"), max_length=255)
+    archivo = models.BinaryField(_("contenido"), editable=False)
+    estado = models.CharField(_("estado"), max_length=12, choices=Estado.choices)
+    filas_casos = models.PositiveIntegerField(_("filas de casos"), default=0)
+    filas_actividades = models.PositiveIntegerField(_("filas de actividades"), default=0)
+    creados = models.PositiveIntegerField(_("creados"), default=0)
+    actualizados = models.PositiveIntegerField(_("actualizados"), default=0)
+    sin_cambios = models.PositiveIntegerField(_("sin cambios"), default=0)
+    # Every error as [hoja, fila, columna, mensaje] (cases.importacion.Error).
+    errores = models.JSONField(_("errores"), default=list, blank=True)
+    segundos = models.FloatField(_("segundos"), default=0)
+    casos = models.ManyToManyField(
+        Caso, related_name="importaciones", blank=True, verbose_name=_("casos")
+    )
+
+    class Meta:
+        verbose_name = _("importación")
+        verbose_name_plural = _("importaciones")
+        ordering = ["-creado_en", "-pk"]
+
+    def __str__(self):
+        return f"{self.nombre} ({self.get_estado_display()})"
+
+    def get_absolute_url(self):
+        return reverse("cases:importacion", args=[self.pk])

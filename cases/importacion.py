@@ -1,0 +1,1086 @@
+"""Importar casos: the files the export writes, edited in a spreadsheet, brought back.
+
+The design of the validation path (SPEC "Import"): every row of the file goes through the
+editor's own rules, not a copy of them. A ``Casos`` row becomes the data of a
+:class:`~cases.forms.CasoForm` (the stored values of the case, overwritten by the file's
+columns) and the case's activities (its stored rows, then the ``Actividades`` rows of the same
+Documento: a row with the date, start and ejecutor of a stored one changes it, any other is
+added) the data of its :class:`~cases.formsets.BaseActividadFormSet`. The forms validate as
+they do in the editor: required fields, lengths, ranges, the contact of the client, the
+date window, overlaps within the case and with other cases; :func:`cases.services.guardar_caso`
+writes, with the version check.
+
+What makes 10,000 cases fast is only where the rows come from: the file's rows are read in
+chunks of :data:`LOTE` cases, and per chunk one query per lookup table resolves the names,
+one reads the active rows among them (CasoForm.ACTIVOS, the editor's rule), one the stored
+cases and one their activities; the forms validate against those rows
+(CasoForm.validar_en_memoria, the formset's ``filas``/``catalogo``/``agenda``) instead of a
+query per field. :class:`Agenda` holds the other cases' rows of the chunk's ejecutores and
+days plus the rows the file itself adds, so two cases of one file cannot book one person
+twice either.
+
+Nothing is written while validating. :meth:`Importador.importar` validates again and writes
+chunk by chunk inside one transaction; the first error stops the writing, the rest is still
+validated so that every error is reported, and the transaction is rolled back.
+"""
+
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.forms.models import model_to_dict
+from django.utils import formats
+from django.utils.translation import gettext as _
+
+from customers.models import Cliente, Contacto
+from efactory import hojas, versiones
+from efactory.busqueda import Normalizado, normalizar
+from efactory.claves import es_pk
+from efactory.hojas import ArchivoInvalido
+
+from .exports import COLUMNAS_ACTIVIDADES, COLUMNAS_CASOS, documento
+from .forms import CasoForm
+from .formsets import actividad_formset_class, opciones_de_filas
+from .models import (
+    Actividad,
+    Articulo,
+    Caso,
+    Clase,
+    Complejidad,
+    Departamento,
+    Ejecutor,
+    Etapa,
+    Grupo,
+    Origen,
+    Prioridad,
+    Secuencia,
+)
+from .services import ActividadSolapada, guardar_caso
+
+HOJA_CASOS, HOJA_ACTIVIDADES = "Casos", "Actividades"
+MAX_FILAS_WEB = 20_000
+MAX_BYTES_WEB = 10 * 1024 * 1024
+LOTE = 500  # cases validated together: one query per lookup table per chunk
+PREFIJO = "actividades"
+MOTIVO = "Importación"  # the Historial's reason of every record an import writes
+
+# Casos: column → field of CasoForm (Cliente, Código cliente and Contacto are resolved apart).
+CAMPOS = {
+    "Asunto": "asunto",
+    "Prioridad": "prioridad",
+    "Cliente": "cliente",
+    "Contacto": "contacto",
+    "Coord.": "coordinador",
+    "Ejecutor": "ejecutor",
+    "Inicio": "fecha_inicio",
+    "Cierre": "fecha_cierre",
+    "Etapa": "etapa",
+    "Avance (%)": "avance",
+    "Artículo": "articulo",
+    "Clase": "clase",
+    "Grupo": "grupo",
+    "Depto.": "departamento",
+    "Origen": "origen",
+    "Caso interno": "interno",
+    "Comentario": "comentario",
+    "Estimado": "estimado",
+    "Complejidad": "complejidad",
+    "Nivel": "nivel",
+    "Facturable": "facturable",
+    "Revisor": "revisor",
+    "Comentario de la solución": "comentario_solucion",
+    "Versión": "version",
+}
+COLUMNA_DE_CAMPO = {campo: columna for columna, campo in CAMPOS.items()}
+OBLIGATORIAS_CASOS = ["Documento", "Asunto", "Inicio"]
+CAMPOS_ACTIVIDAD = {
+    "Fecha": "fecha",
+    "H/Inicio": "hora_inicio",
+    "H/Fin": "hora_fin",
+    "Actividad": "descripcion",
+    "Ejecutor": "ejecutor",
+    "Fact.": "facturable",
+    "Artículo": "articulo",
+}
+COLUMNA_DE_ACTIVIDAD = {campo: columna for columna, campo in CAMPOS_ACTIVIDAD.items()}
+OBLIGATORIAS_ACTIVIDADES = ["Documento", "Fecha", "H/Inicio", "H/Fin", "Actividad"]
+OPCIONES = {
+    "Prioridad": Prioridad,
+    "Etapa": Etapa,
+    "Origen": Origen,
+    "Complejidad": Complejidad,
+}
+BOOLEANOS = {"Caso interno", "Facturable"}
+FECHAS = {"Inicio", "Cierre"}
+ENTEROS = {"Avance (%)", "Nivel", "Versión"}
+# Lookups named in the file: column → (field, how rows of it are found by text)
+EJECUTORES = {"Coord.": "coordinador", "Ejecutor": "ejecutor", "Revisor": "revisor"}
+CATALOGOS = {"Artículo": ("articulo", Articulo), "Clase": ("clase", Clase)}
+CATALOGOS |= {"Grupo": ("grupo", Grupo), "Depto.": ("departamento", Departamento)}
+
+
+@dataclass(frozen=True)
+class Error:
+    hoja: str
+    fila: int
+    columna: str
+    mensaje: str
+
+    def texto(self, con_hoja: bool = True) -> str:
+        """``Casos · Fila 7 · Avance (%): mensaje`` (the sheet only for an XLSX)."""
+        lugar = _("Fila %(fila)s") % {"fila": self.fila} if self.fila else _("Archivo")
+        prefijo = f"{self.hoja} · {lugar}" if con_hoja and self.hoja else lugar
+        return (
+            f"{prefijo} · {self.columna}: {self.mensaje}"
+            if self.columna
+            else (f"{prefijo}: {self.mensaje}")
+        )
+
+
+@dataclass
+class Resultado:
+    creados: int = 0
+    actualizados: int = 0
+    sin_cambios: int = 0
+    filas_casos: int = 0
+    filas_actividades: int = 0
+    errores: list[Error] = field(default_factory=list)
+    casos: list[int] = field(default_factory=list)  # ids of the cases created or updated
+    segundos: float = 0.0
+
+    @property
+    def valido(self) -> bool:
+        return not self.errores
+
+
+@dataclass
+class FilaActividad:
+    fila: int
+    valores: dict  # column → raw cell
+
+
+@dataclass
+class FilaCaso:
+    fila: int  # 0: the case is not in the Casos sheet (only its activities are)
+    valores: dict  # column → raw cell
+    numero: int | None = None
+    caso: Caso | None = None
+    actividades: list[FilaActividad] = field(default_factory=list)
+
+
+class Elegibles:
+    """The rows a lookup field of one case accepts: those its queryset would find.
+
+    ``activos`` are the pks the database returned for ACTIVOS' condition; ``actual`` the
+    case's stored value, which stays valid even when inactive (activos_o_actual).
+    """
+
+    def __init__(self, por_pk: dict, activos: set | None, actual=None):
+        self.por_pk, self.activos, self.actual = por_pk, activos, actual
+
+    def buscar(self, valor):
+        if not es_pk(valor):
+            return None
+        pk = int(valor)
+        obj = self.por_pk.get(pk)
+        if obj is None or not (self.activos is None or pk in self.activos or pk == self.actual):
+            return None
+        return obj
+
+
+class Catalogo:
+    """Ejecutores and artículos, loaded once per import, found by name, e-mail or code."""
+
+    def __init__(self):
+        self.ejecutores = list(Ejecutor.objects.order_by("nombre", "pk"))
+        self.articulos = list(Articulo.objects.order_by("nombre", "pk"))
+        self.por_pk = {Ejecutor: {e.pk: e for e in self.ejecutores}}
+        self.por_pk[Articulo] = {a.pk: a for a in self.articulos}
+        self.nombres = {Ejecutor: defaultdict(list), Articulo: defaultdict(list)}
+        for e in self.ejecutores:
+            self.nombres[Ejecutor][normalizar(e.nombre)].append(e)
+            if e.email:
+                self.nombres[Ejecutor][normalizar(e.email)].append(e)
+        for modelo in (Clase, Grupo, Departamento):
+            self.por_pk[modelo] = {o.pk: o for o in modelo.objects.all()}
+            self.nombres[modelo] = defaultdict(list)
+        for modelo in (Articulo, Clase, Grupo, Departamento):
+            for obj in self.por_pk[modelo].values():
+                self.nombres[modelo][normalizar(obj.nombre)].append(obj)
+                if normalizar(obj.codigo) != normalizar(obj.nombre):
+                    self.nombres[modelo][normalizar(obj.codigo)].append(obj)
+        self._opciones = {}
+
+    def opciones(self, usados_ej: set, usados_art: set):
+        """The formset's row choices for rows that use these (opciones_de_filas), cached."""
+        clave = (frozenset(usados_ej), frozenset(usados_art))
+        if clave not in self._opciones:
+            self._opciones[clave] = opciones_de_filas(
+                self.ejecutores, self.articulos, usados_ej, usados_art
+            )
+        return self._opciones[clave]
+
+
+class Agenda:
+    """The other cases' activities by (ejecutor, day), for the formset's overlap rule.
+
+    Per chunk, one query reads the stored rows of the ejecutores and days the chunk's
+    activities use; the rows the file adds or changes are added as each case validates, so a
+    row is checked against the database and against the file's earlier cases.
+    """
+
+    def __init__(self):
+        self.guardadas = defaultdict(list)  # (ejecutor, fecha) → [(inicio, fin, caso_id)]
+        self.numeros = {}  # caso_id → numero
+        self.del_archivo = defaultdict(list)  # (ejecutor, fecha) → [(inicio, fin, numero, clave)]
+
+    def cargar(self, pares: set, numeros_del_lote: dict):
+        """Read the stored rows of these (ejecutor, day) pairs: one query, plus one for the
+        document numbers of their cases outside the chunk."""
+        self.guardadas = defaultdict(list)
+        self.numeros = dict(numeros_del_lote)
+        if not pares:
+            return
+        filas = (
+            Actividad.objects.filter(
+                ejecutor_id__in={e for e, _f in pares}, fecha__in={f for _e, f in pares}
+            )
+            .values_list("ejecutor_id", "fecha", "hora_inicio", "hora_fin", "caso_id")
+            .order_by("hora_inicio")
+        )
+        for ejecutor, fecha, inicio, fin, caso_id in filas:
+            if (ejecutor, fecha) in pares:
+                self.guardadas[(ejecutor, fecha)].append((inicio, fin, caso_id))
+        faltan = {c for filas in self.guardadas.values() for *_h, c in filas} - set(self.numeros)
+        if faltan:
+            self.numeros |= dict(Caso.objects.filter(pk__in=faltan).values_list("pk", "numero"))
+
+    def otras_filas(self, caso, ejecutores, fechas) -> dict:
+        por_dia = defaultdict(list)
+        clave = id(caso)
+        for par in {(e, f) for e in ejecutores for f in fechas}:
+            for inicio, fin, caso_id in self.guardadas.get(par, ()):
+                if caso_id != caso.pk:
+                    por_dia[par].append((inicio, fin, self.numeros.get(caso_id)))
+            for inicio, fin, numero, otra in self.del_archivo.get(par, ()):
+                if otra != clave:
+                    por_dia[par].append((inicio, fin, numero))
+        return por_dia
+
+    def anotar(self, caso, formset):
+        """Keep the rows of a case that validated: the file's next cases must respect them."""
+        for form in formset.filas_vivas():
+            datos = form.cleaned_data
+            if form.instance.pk is None or form.has_changed():
+                par = (datos["ejecutor"].pk, datos["fecha"])
+                self.del_archivo[par].append(
+                    (datos["hora_inicio"], datos["hora_fin"], caso.numero, id(caso))
+                )
+
+
+def _normalizar_encabezado(encabezado: list[str]) -> dict[str, int]:
+    conocidas = {normalizar(c): c for c in [*COLUMNAS_CASOS, *COLUMNAS_ACTIVIDADES]}
+    return {conocidas.get(normalizar(c), c): i for i, c in enumerate(encabezado) if c}
+
+
+class Importador:
+    """Validate (and import) one file. See the module's docstring for the design."""
+
+    def __init__(
+        self,
+        archivo,
+        nombre: str,
+        usuario,
+        *,
+        max_filas: int | None = MAX_FILAS_WEB,
+        progreso: Callable[[int, int | None], None] | None = None,
+    ):
+        self.archivo = archivo
+        self.nombre = nombre
+        self.usuario = usuario
+        self.max_filas = max_filas
+        self.progreso = progreso or (lambda hechas, total: None)
+        self.es_xlsx = hojas.extension(nombre) == ".xlsx"
+
+    # --- the two entry points --------------------------------------------------------------
+
+    def validar(self) -> Resultado:
+        """Validate every row; nothing is written."""
+        return self._procesar(escribir=False)
+
+    def importar(self, nuevos: int | None = None) -> Resultado:
+        """Validate again and, when nothing is wrong, write everything in one transaction.
+
+        ``nuevos``: how many cases the validation said it would create. Their numbers are
+        then reserved before the transaction (Secuencia.reservar, committed at once), so
+        that people creating cases meanwhile are not held by the import's lock on the
+        counter; a failed import leaves those numbers unused. Without it (or when the file
+        turns out to create more), numbers are reserved chunk by chunk inside the
+        transaction: unique too, but new cases elsewhere wait until the import ends.
+        """
+        self.numeros = []
+        if nuevos:
+            primero = Secuencia.reservar("caso", nuevos)
+            self.numeros = list(range(primero, primero + nuevos))
+        return self._procesar(escribir=True)
+
+    def _procesar(self, escribir: bool) -> Resultado:
+        inicio = time.perf_counter()
+        self.resultado = Resultado()
+        self.escribir = escribir
+        self.numeros = getattr(self, "numeros", [])
+        try:
+            libro = hojas.leer(self.archivo, self.nombre, (HOJA_CASOS, HOJA_ACTIVIDADES))
+            self._leer(libro)
+        except ArchivoInvalido as error:
+            self._error(None, 0, "", str(error))
+            return self._fin(inicio)
+        if self.resultado.errores:
+            return self._fin(inicio)
+        self.catalogo = Catalogo()
+        self.agenda = Agenda()
+        if escribir:
+            try:
+                with transaction.atomic():
+                    self._recorrer()
+                    if self.resultado.errores:
+                        raise _Deshacer
+            except _Deshacer:
+                self.resultado.casos = []
+        else:
+            self._recorrer()
+        return self._fin(inicio)
+
+    def _fin(self, inicio) -> Resultado:
+        self.resultado.segundos = time.perf_counter() - inicio
+        if self.resultado.errores:
+            self.resultado.casos = []
+        return self.resultado
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def _error(self, hoja, fila, columna, mensaje):
+        self.resultado.errores.append(
+            Error(hoja if self.es_xlsx else "", fila, columna, str(mensaje))
+        )
+
+    def _encabezado(self, hoja: hojas.Hoja, validas, obligatorias) -> dict[str, int] | None:
+        columnas = _normalizar_encabezado(hoja.encabezado)
+        desconocidas = [c for c in columnas if c not in validas]
+        faltan = [c for c in obligatorias if c not in columnas]
+        if hoja.nombre == HOJA_CASOS and not ({"Cliente", "Código cliente"} & set(columnas)):
+            faltan.append("Cliente")
+        if desconocidas:
+            self._error(
+                hoja.nombre,
+                1,
+                "",
+                _("Columnas desconocidas: %(columnas)s. Las columnas válidas son: %(validas)s.")
+                % {"columnas": ", ".join(desconocidas), "validas": ", ".join(validas)},
+            )
+        if faltan:
+            self._error(
+                hoja.nombre,
+                1,
+                "",
+                _("Faltan las columnas %(columnas)s.") % {"columnas": ", ".join(faltan)},
+            )
+        repetidas = len(columnas) != len([c for c in hoja.encabezado if c])
+        if repetidas:
+            self._error(hoja.nombre, 1, "", _("Hay columnas con el mismo encabezado."))
+        return None if desconocidas or faltan or repetidas else columnas
+
+    def _filas(self, hoja: hojas.Hoja, columnas: dict[str, int]):
+        """Yield (row number, {column: raw value}); formulas and oversized files refused."""
+        contadas = 0
+        for numero, celdas in hoja.filas:
+            contadas += 1
+            if self.max_filas is not None and contadas > self.max_filas:
+                raise ArchivoInvalido(
+                    _(
+                        "La hoja %(hoja)s tiene más de %(maximo)s filas: divídala o use "
+                        "«python manage.py importar_casos»."
+                    )
+                    % {"hoja": hoja.nombre, "maximo": formats.number_format(self.max_filas)}
+                )
+            valores = {}
+            for columna, i in columnas.items():
+                valor = celdas[i] if i < len(celdas) else None
+                formula = (numero, i) in hoja.formulas or (
+                    not self.es_xlsx and isinstance(valor, str) and valor.startswith("=")
+                )
+                if formula:
+                    self._error(
+                        hoja.nombre,
+                        numero,
+                        columna,
+                        _("Es una fórmula (%(formula)s): escriba el valor, no la fórmula.")
+                        % {"formula": str(valor)[:40]},
+                    )
+                    valor = None
+                valores[columna] = valor
+            yield numero, valores
+
+    def _leer(self, libro: dict[str, hojas.Hoja]):
+        """Read the header of both sheets and every activity row (grouped by Documento);
+        the Casos rows stay in the file, read chunk by chunk by _recorrer()."""
+        self.hoja_casos = libro[HOJA_CASOS]
+        self.columnas_casos = self._encabezado(
+            self.hoja_casos, [*COLUMNAS_CASOS], OBLIGATORIAS_CASOS
+        )
+        self.actividades = defaultdict(list)  # numero → [FilaActividad]
+        hoja = libro.get(HOJA_ACTIVIDADES)
+        if hoja is None:
+            return
+        columnas = self._encabezado(hoja, COLUMNAS_ACTIVIDADES, OBLIGATORIAS_ACTIVIDADES)
+        if columnas is None or self.columnas_casos is None:
+            return
+        for numero, valores in self._filas(hoja, columnas):
+            self.resultado.filas_actividades += 1
+            doc = hojas.a_entero(valores.pop("Documento"))
+            if not isinstance(doc, int) or doc <= 0:
+                self._error(
+                    HOJA_ACTIVIDADES,
+                    numero,
+                    "Documento",
+                    _("Indique el documento del caso al que pertenece la actividad."),
+                )
+                continue
+            self.actividades[doc].append(FilaActividad(numero, valores))
+
+    # --- the walk over the cases ---------------------------------------------------------
+
+    def _recorrer(self):
+        self.vistos = {}  # numero → row of the Casos sheet
+        lote = []
+        total = self._total_estimado()
+        for numero, valores in self._filas(self.hoja_casos, self.columnas_casos):
+            self.resultado.filas_casos += 1
+            lote.append(FilaCaso(numero, valores))
+            if len(lote) >= LOTE:
+                self._lote(lote)
+                self.progreso(self.resultado.filas_casos, total)
+                lote = []
+        if lote:
+            self._lote(lote)
+            lote = []
+        # Cases the file only adds activities to.
+        restantes = [n for n in self.actividades if n not in self.vistos]
+        for n in restantes:
+            lote.append(FilaCaso(0, {}, numero=n))
+            if len(lote) >= LOTE:
+                self._lote(lote)
+                lote = []
+        if lote:
+            self._lote(lote)
+        self.progreso(self.resultado.filas_casos, total)
+
+    def _total_estimado(self) -> int | None:
+        """Rows of the Casos sheet, where the file says (an XLSX's dimension), for progress."""
+        return self.hoja_casos.total
+
+    def _documentos(self, lote: list[FilaCaso]) -> list[FilaCaso]:
+        """Read each row's Documento: empty is a new case; a repeated one is an error."""
+        validas = []
+        for fila in lote:
+            if fila.fila == 0:
+                validas.append(fila)
+                continue
+            doc = hojas.a_entero(fila.valores.get("Documento"))
+            if doc is None:
+                validas.append(fila)
+                continue
+            if not isinstance(doc, int) or doc <= 0:
+                self._error(
+                    HOJA_CASOS,
+                    fila.fila,
+                    "Documento",
+                    _("«%(valor)s» no es un número de documento; déjelo vacío para un caso nuevo.")
+                    % {"valor": doc},
+                )
+                continue
+            if doc in self.vistos:
+                self._error(
+                    HOJA_CASOS,
+                    fila.fila,
+                    "Documento",
+                    _("El documento %(doc)s ya está en la fila %(otra)s.")
+                    % {"doc": documento(doc), "otra": self.vistos[doc]},
+                )
+                continue
+            self.vistos[doc] = fila.fila
+            fila.numero = doc
+            validas.append(fila)
+        return validas
+
+    def _cargar_casos(self, lote: list[FilaCaso]) -> list[FilaCaso]:
+        numeros = [f.numero for f in lote if f.numero]
+        casos = {
+            c.numero: c
+            for c in Caso.objects.filter(numero__in=numeros).select_related(
+                "cliente", "contacto__cliente", "ejecutor"
+            )
+        }
+        filas = defaultdict(list)
+        for a in (
+            Actividad.objects.filter(caso_id__in=[c.pk for c in casos.values()])
+            .select_related("ejecutor", "articulo")
+            .order_by("caso_id", "fecha", "hora_inicio", "pk")
+        ):
+            filas[a.caso_id].append(a)
+        validas = []
+        for fila in lote:
+            if fila.numero:
+                fila.caso = casos.get(fila.numero)
+                if fila.caso is None:
+                    self._error_sin_caso(fila)
+                    continue
+                fila.caso._filas_importacion = filas[fila.caso.pk]
+            fila.actividades = self.actividades.get(fila.numero, []) if fila.numero else []
+            validas.append(fila)
+        return validas
+
+    def _error_sin_caso(self, fila: FilaCaso):
+        mensaje = _("No existe el caso %(doc)s; deje el Documento vacío para crear uno nuevo.") % {
+            "doc": documento(fila.numero)
+        }
+        if fila.fila:
+            self._error(HOJA_CASOS, fila.fila, "Documento", mensaje)
+        for actividad in self.actividades.get(fila.numero, []):
+            self._error(
+                HOJA_ACTIVIDADES,
+                actividad.fila,
+                "Documento",
+                _("No existe el caso %(doc)s.") % {"doc": documento(fila.numero)},
+            )
+
+    def _lote(self, lote: list[FilaCaso]):
+        lote = self._cargar_casos(self._documentos(lote))
+        resolutor = Resolutor(self.catalogo, lote)
+        pares = set()
+        for fila in lote:
+            fila.datos, fila.errores = resolutor.datos_del_caso(fila)
+            fila.filas_datos, errores_act = resolutor.datos_de_actividades(fila, fila.datos)
+            fila.errores_actividades = errores_act
+            for datos in fila.filas_datos:
+                if datos.get("ejecutor") and datos.get("fecha"):
+                    pares.add((datos["ejecutor"], datos["fecha"]))
+        self.agenda.cargar(pares, {f.caso.pk: f.caso.numero for f in lote if f.caso})
+        activos = resolutor.activos()
+        if self.escribir and not self.resultado.errores:
+            self._reservar(lote)
+        for fila in lote:
+            self._caso(fila, resolutor, activos)
+
+    def _caso(self, fila: FilaCaso, resolutor, activos):
+        self.fila_actual = fila
+        caso = fila.caso or Caso()
+        for columna, mensaje in fila.errores.items():
+            self._error(*self._lugar(fila), columna, mensaje)
+        for numero, columna, mensaje in fila.errores_actividades:
+            self._error(HOJA_ACTIVIDADES, numero, columna, mensaje)
+        form = CasoForm(fila.datos, instance=caso)
+        form.validar_en_memoria(resolutor.elegibles(caso, activos))
+        form.is_valid()
+        datos = form.cleaned_data
+        formset_class = actividad_formset_class(extra=0)
+        formset = formset_class(
+            self._datos_formset(fila),
+            instance=form.instance,
+            prefix=PREFIJO,
+            fecha_inicio=datos.get("fecha_inicio") if "fecha_inicio" not in form.errors else None,
+            fecha_cierre=datos.get("fecha_cierre") if "fecha_cierre" not in form.errors else None,
+            ejecutor_caso=datos.get("ejecutor"),
+            filas=getattr(caso, "_filas_importacion", []) if caso.pk else None,
+            catalogo=self.catalogo,
+            agenda=self.agenda,
+        )
+        formset.is_valid()
+        self._errores_de_formularios(fila, form, formset)
+        if fila.errores or fila.errores_actividades or form.errors or not formset.is_valid():
+            return
+        version_del_archivo = versiones.leer_version(hojas.a_entero(fila.valores.get("Versión")))
+        if caso.pk and not hojas.vacia(fila.valores.get("Versión")):
+            if versiones.desactualizada(caso.version, version_del_archivo):
+                self._error(
+                    *self._lugar(fila),
+                    "Versión",
+                    _(
+                        "El caso %(doc)s cambió después de exportarse (versión %(archivo)s en "
+                        "el archivo, %(actual)s guardada): expórtelo de nuevo y repita el cambio."
+                    )
+                    % {
+                        "doc": caso.documento,
+                        "archivo": fila.valores["Versión"],
+                        "actual": caso.version,
+                    },
+                )
+                return
+        self.agenda.anotar(form.instance, formset)
+        cambios = not caso.pk or self._cambio(form, formset)
+        if not cambios:
+            self.resultado.sin_cambios += 1
+            return
+        if caso.pk:
+            self.resultado.actualizados += 1
+        else:
+            self.resultado.creados += 1
+        if self.escribir and not self.resultado.errores:
+            self._guardar(form, formset, version_del_archivo)
+
+    @staticmethod
+    def _cambio(form, formset) -> bool:
+        if any(n not in ("version", "envio") for n in form.changed_data):
+            return True
+        return any(f.instance.pk is None or f.has_changed() for f in formset.filas_vivas())
+
+    def _guardar(self, form, formset, version):
+        caso = form.instance
+        nuevo = caso.pk is None
+        if nuevo:
+            caso.numero = self.numeros.pop(0)
+        for instancia in [caso, *(f.instance for f in formset.forms)]:
+            instancia._change_reason = MOTIVO
+            instancia._history_user = self.usuario
+        # Without a Versión in the file, the version this import validated against: a
+        # save by someone else meanwhile is a conflict, not overwritten.
+        version = version if version is not None else caso.version
+        try:
+            caso = guardar_caso(form=form, formset=formset, usuario=self.usuario, version=version)
+        except versiones.ConflictoDeVersion:
+            self._error(
+                *self._lugar(self.fila_actual),
+                "Versión",
+                _("Otra persona guardó el caso %(doc)s mientras se importaba; valide de nuevo.")
+                % {"doc": caso.documento},
+            )
+            return
+        except ActividadSolapada:
+            self._error(
+                *self._lugar(self.fila_actual),
+                "Actividades",
+                _(
+                    "Otra persona registró al mismo tiempo una actividad que se cruza con una de "
+                    "este caso; valide de nuevo."
+                ),
+            )
+            return
+        self.resultado.casos.append(caso.pk)
+
+    @staticmethod
+    def _lugar(fila: FilaCaso) -> tuple[str, int]:
+        """Where a case's errors are shown: its Casos row, or (a case the file only adds
+        activities to) its first row in Actividades."""
+        if fila.fila or not fila.actividades:
+            return HOJA_CASOS, fila.fila
+        return HOJA_ACTIVIDADES, fila.actividades[0].fila
+
+    def _reservar(self, lote: list[FilaCaso]):
+        """Enough numbers for the chunk's new cases (see importar())."""
+        faltan = sum(1 for f in lote if f.caso is None) - len(self.numeros)
+        if faltan > 0:
+            primero = Secuencia.reservar("caso", faltan)
+            self.numeros += range(primero, primero + faltan)
+
+    # --- errors ------------------------------------------------------------------------------
+
+    def _errores_de_formularios(self, fila: FilaCaso, form, formset):
+        ya = set(fila.errores)
+        for campo, errores in form.errors.items():
+            columna = self._columna_del_caso(fila, campo)
+            if columna in ya:
+                continue
+            for mensaje in errores:
+                self._error(*self._lugar(fila), columna, mensaje)
+        for mensaje in formset.non_form_errors():
+            self._error(*self._lugar(fila), "Actividades", mensaje)
+        for i, f in enumerate(formset.forms):
+            if not f.errors:
+                continue
+            origen = fila.origen_de_filas[i] if i < len(fila.origen_de_filas) else None
+            for campo, errores in f.errors.items():
+                for mensaje in errores:
+                    self._error_de_actividad(fila, origen, campo, mensaje)
+
+    def _error_de_actividad(self, fila, origen, campo, mensaje):
+        columna = COLUMNA_DE_ACTIVIDAD.get(campo, "")
+        if origen is not None:
+            self._error(HOJA_ACTIVIDADES, origen, columna, mensaje)
+            return
+        # A stored row the file does not mention (the case's new dates exclude it, …).
+        self._error(
+            *self._lugar(fila),
+            "Actividades",
+            _("Actividad guardada: %(columna)s: %(mensaje)s")
+            % {"columna": columna, "mensaje": mensaje},
+        )
+
+    @staticmethod
+    def _columna_del_caso(fila: FilaCaso, campo: str) -> str:
+        if campo == "__all__":
+            return "Documento"
+        if campo == "cliente" and not hojas.vacia(fila.valores.get("Código cliente")):
+            return "Código cliente"
+        return COLUMNA_DE_CAMPO.get(campo, campo)
+
+    def _datos_formset(self, fila: FilaCaso) -> dict:
+        datos = {}
+        for i, valores in enumerate(fila.filas_datos):
+            for campo, valor in valores.items():
+                if valor is not None and valor != "":
+                    datos[f"{PREFIJO}-{i}-{campo}"] = valor
+        guardadas = len(getattr(fila.caso, "_filas_importacion", [])) if fila.caso else 0
+        datos[f"{PREFIJO}-TOTAL_FORMS"] = str(len(fila.filas_datos))
+        datos[f"{PREFIJO}-INITIAL_FORMS"] = str(guardadas)
+        return datos
+
+
+class _Deshacer(Exception):
+    """Raised inside the import's transaction to roll it back (there were errors)."""
+
+
+class Resolutor:
+    """Turns the text of one chunk's cells into the pks a form expects.
+
+    Clients are read for the whole chunk in two queries (by code, by normalized name), their
+    contacts in one; ejecutores and catalog rows come from the import's :class:`Catalogo`.
+    """
+
+    def __init__(self, catalogo: Catalogo, lote: list[FilaCaso]):
+        self.catalogo = catalogo
+        self.usados = defaultdict(set)  # model → pks the chunk's rows chose
+        self._cargar_clientes(lote)
+        self.contactos = {}
+        self.contactos_por_cliente = defaultdict(lambda: defaultdict(list))
+        for contacto in Contacto.objects.filter(cliente_id__in=list(self.clientes)).select_related(
+            "cliente"
+        ):
+            self.contactos[contacto.pk] = contacto
+            por_nombre = self.contactos_por_cliente[contacto.cliente_id]
+            por_nombre[normalizar(contacto.nombre)].append(contacto)
+        for fila in lote:
+            if fila.caso is not None and fila.caso.contacto_id:
+                self.contactos.setdefault(fila.caso.contacto_id, fila.caso.contacto)
+
+    def _cargar_clientes(self, lote: list[FilaCaso]):
+        """The clients the chunk names (by code, by name) and those its cases have."""
+        codigos = {
+            texto
+            for fila in lote
+            for columna in ("Código cliente", "Cliente")
+            if (texto := _texto_seguro(fila.valores.get(columna)))
+        }
+        clientes = {}
+        if codigos:
+            nombres = {normalizar(t) for t in codigos}
+            por_nombre = Cliente.objects.alias(n=Normalizado("nombre")).filter(n__in=nombres)
+            for c in [*Cliente.objects.filter(codigo__in=codigos), *por_nombre]:
+                clientes[c.pk] = c
+        for fila in lote:
+            if fila.caso is not None:
+                clientes.setdefault(fila.caso.cliente_id, fila.caso.cliente)
+        self.clientes = clientes
+        self.por_codigo = {c.codigo: c for c in clientes.values()}
+        self.por_codigo_n = defaultdict(list)
+        self.por_nombre = defaultdict(list)
+        for c in clientes.values():
+            self.por_codigo_n[normalizar(c.codigo)].append(c)
+            self.por_nombre[normalizar(c.nombre)].append(c)
+
+    # --- one case -------------------------------------------------------------------------
+
+    def datos_del_caso(self, fila: FilaCaso) -> tuple[dict, dict]:
+        """The CasoForm data of a row (stored values, then the file's), and cell errors.
+
+        Columns are read in the export's order whatever the file's (Contacto after
+        Cliente); a cell that cannot be read leaves its field out (the form would only
+        repeat the error) and is reported once.
+        """
+        caso = fila.caso
+        base = caso if caso is not None else Caso()
+        datos = {
+            k: v
+            for k, v in model_to_dict(base, fields=CasoForm._meta.fields).items()
+            if v is not None
+        }
+        if datos.get("estimado") is not None:
+            datos["estimado"] = formats.localize_input(datos["estimado"])
+        datos["version"] = caso.version if caso is not None else ""
+        if caso is not None:
+            # Fields with a callable default compare with the value the page was drawn with
+            # (a hidden "initial-" input); here, the stored one.
+            for nombre in CON_INICIAL_OCULTA:
+                datos[f"initial-{nombre}"] = datos.get(nombre, "")
+        errores = {}
+        for columna in COLUMNAS_CASOS:
+            if columna not in fila.valores or columna not in CAMPOS or columna == "Versión":
+                continue
+            campo = CAMPOS[columna]
+            try:
+                valor = self._valor(columna, fila, base, datos)
+            except (_ErrorDeCelda, hojas.ValidationError) as error:
+                errores[self._columna_cliente(fila) if campo == "cliente" else columna] = _mensaje(
+                    error
+                )
+                datos.pop(campo, None)
+                continue
+            if valor == "" and campo in CON_VALOR_POR_DEFECTO:
+                continue  # an empty Estimado, Nivel, Prioridad…: as stored, or the default
+            datos[campo] = valor
+        if caso is not None and caso.contacto_id and "Contacto" not in fila.valores:
+            # Another client in the file, the stored contact not named: it cannot stay.
+            if datos.get("cliente") != caso.cliente_id:
+                datos.pop("contacto", None)
+        return datos, errores
+
+    @staticmethod
+    def _columna_cliente(fila) -> str:
+        return (
+            "Código cliente" if not hojas.vacia(fila.valores.get("Código cliente")) else "Cliente"
+        )
+
+    def _valor(self, columna, fila, caso, datos):
+        valor = fila.valores[columna]
+        campo = CAMPOS[columna]
+        if columna == "Cliente":
+            return self._valor_cliente(fila, caso)
+        if columna == "Contacto":
+            return self._contacto(valor, datos.get("cliente"), caso)
+        modelo = Ejecutor if columna in EJECUTORES else CATALOGOS.get(columna, (None, None))[1]
+        if modelo is not None:
+            return self._catalogo(modelo, valor, getattr(caso, f"{campo}_id"))
+        return convertir(columna, valor)
+
+    def _valor_cliente(self, fila, caso):
+        """Código cliente wins over Cliente (a code, or a name matching one client)."""
+        codigo = fila.valores.get("Código cliente")
+        nombre = fila.valores.get("Cliente")
+        if not hojas.vacia(codigo):
+            return self._cliente(codigo, caso, solo_codigo=True).pk
+        if not hojas.vacia(nombre):
+            return self._cliente(nombre, caso, solo_codigo=False).pk
+        return ""  # both empty: the form says it is required
+
+    def _elegir(self, candidatos: list, actual, texto, plural) -> object:
+        unicos = list({c.pk: c for c in candidatos}.values())
+        if len(unicos) == 1:
+            return unicos[0]
+        if not unicos:
+            raise _ErrorDeCelda(
+                _("No existe %(que)s «%(texto)s».") % {"que": plural, "texto": texto[:80]}
+            )
+        for c in unicos:
+            if c.pk == actual:
+                return c
+        raise _ErrorDeCelda(
+            _(
+                "«%(texto)s» coincide con %(n)s %(que)s (%(nombres)s): "
+                "escriba el código o el correo."
+            )
+            % {
+                "texto": texto[:80],
+                "n": len(unicos),
+                "que": plural,
+                "nombres": "; ".join(str(c) for c in unicos[:5]),
+            }
+        )
+
+    def _cliente(self, valor, caso, *, solo_codigo: bool) -> Cliente:
+        texto = hojas.a_texto(valor)
+        if texto in self.por_codigo:
+            cliente = self.por_codigo[texto]
+        elif solo_codigo:
+            cliente = self._elegir(
+                self.por_codigo_n.get(normalizar(texto), []),
+                caso.cliente_id,
+                texto,
+                _("un cliente con el código"),
+            )
+        else:
+            cliente = self._elegir(
+                self.por_codigo_n.get(normalizar(texto), [])
+                or self.por_nombre.get(normalizar(texto), []),
+                caso.cliente_id,
+                texto,
+                _("un cliente con el código o nombre"),
+            )
+        self.usados[Cliente].add(cliente.pk)
+        return cliente
+
+    def _contacto(self, valor, cliente_id, caso):
+        if hojas.vacia(valor):
+            return ""
+        texto = hojas.a_texto(valor)
+        if cliente_id is None:
+            return ""  # the client's own error is shown
+        candidatos = self.contactos_por_cliente[cliente_id].get(normalizar(texto), [])
+        cliente = self.clientes.get(cliente_id)
+        nombre = cliente.nombre if cliente else ""
+        return self._elegir(
+            candidatos,
+            caso.contacto_id,
+            texto,
+            _("un contacto de %(cliente)s llamado") % {"cliente": nombre},
+        ).pk
+
+    def _catalogo(self, modelo, valor, actual):
+        if hojas.vacia(valor):
+            return ""
+        texto = hojas.a_texto(valor)
+        que = {
+            Ejecutor: _("un ejecutor con el nombre o correo"),
+            Articulo: _("un artículo con el nombre o código"),
+        }.get(modelo, _("un valor llamado"))
+        obj = self._elegir(
+            self.catalogo.nombres[modelo].get(normalizar(texto), []), actual, texto, que
+        )
+        self.usados[modelo].add(obj.pk)
+        return obj.pk
+
+    # --- its activities --------------------------------------------------------------------
+
+    def datos_de_actividades(self, fila: FilaCaso, datos_caso: dict) -> tuple[list[dict], list]:
+        """The formset rows of a case: its stored rows (changed by the file's rows with the
+        same date, start and ejecutor), then the file's new rows. Also sets
+        ``fila.origen_de_filas``: the file row of each formset row (None: stored only)."""
+        guardadas = getattr(fila.caso, "_filas_importacion", []) if fila.caso else []
+        datos = [self._datos_guardados(a) for a in guardadas]
+        origen = [None] * len(datos)
+        indice = {(a.fecha, a.hora_inicio, a.ejecutor_id): i for i, a in enumerate(guardadas)}
+        errores = []
+        caso = fila.caso
+        for actividad in fila.actividades:
+            valores, errores_fila = self._actividad(actividad, caso)
+            errores += [(actividad.fila, c, m) for c, m in errores_fila.items()]
+            if errores_fila:
+                continue
+            ejecutor = valores.get("ejecutor") or (caso.ejecutor_id if caso else None)
+            i = indice.get((valores["fecha"], valores["hora_inicio"], ejecutor))
+            if i is not None and origen[i] is None:
+                datos[i].update({k: v for k, v in valores.items() if k != "ejecutor" or v})
+                origen[i] = actividad.fila
+            else:
+                if valores.get("facturable") is None:
+                    # As the editor's new row: Facturable of the case (as the file leaves it).
+                    valores["facturable"] = bool(datos_caso.get("facturable"))
+                datos.append(valores)
+                origen.append(actividad.fila)
+        fila.origen_de_filas = origen
+        return datos, errores
+
+    @staticmethod
+    def _datos_guardados(a: Actividad) -> dict:
+        return {
+            "id": a.pk,
+            "fecha": a.fecha,
+            "hora_inicio": a.hora_inicio,
+            "hora_fin": a.hora_fin,
+            "descripcion": a.descripcion,
+            "ejecutor": a.ejecutor_id,
+            "facturable": a.facturable,
+            "articulo": a.articulo_id or "",
+        }
+
+    def _actividad(self, actividad: FilaActividad, caso) -> tuple[dict, dict]:
+        valores, errores = {}, {}
+        convertir = {
+            "Fecha": ("fecha", hojas.a_fecha),
+            "H/Inicio": ("hora_inicio", hojas.a_hora),
+            "H/Fin": ("hora_fin", hojas.a_hora),
+            "Actividad": ("descripcion", hojas.a_texto),
+            "Fact.": ("facturable", lambda v: None if hojas.vacia(v) else hojas.a_booleano(v)),
+        }
+        for columna, valor in actividad.valores.items():
+            try:
+                if columna in convertir:
+                    campo, funcion = convertir[columna]
+                    valores[campo] = funcion(valor)
+                elif columna == "Ejecutor":
+                    valores["ejecutor"] = self._catalogo(Ejecutor, valor, None) or None
+                elif columna == "Artículo":
+                    valores["articulo"] = self._catalogo(Articulo, valor, None)
+            except _ErrorDeCelda as error:
+                errores[columna] = error.mensaje
+            except hojas.ValidationError as error:
+                errores[columna] = " ".join(error.messages)
+        for columna, campo in (("Fecha", "fecha"), ("H/Inicio", "hora_inicio")):
+            if columna not in errores and valores.get(campo) is None:
+                errores[columna] = (
+                    _("Indique la fecha.") if campo == "fecha" else _("Indique la hora.")
+                )
+        return valores, errores
+
+    # --- what the forms accept -------------------------------------------------------------
+
+    def activos(self) -> dict:
+        """The pks among those this chunk chose that ACTIVOS' conditions accept: one query
+        per lookup table."""
+        resultado = {}
+        for _campo, (modelo, condicion) in CasoForm.ACTIVOS.items():
+            if modelo in resultado:
+                continue
+            pks = self.usados[modelo]
+            resultado[modelo] = (
+                set(modelo.objects.filter(condicion, pk__in=pks).values_list("pk", flat=True))
+                if pks
+                else set()
+            )
+        return resultado
+
+    def elegibles(self, caso: Caso, activos: dict) -> dict:
+        opciones = {}
+        for campo, (modelo, _condicion) in CasoForm.ACTIVOS.items():
+            por_pk = self.clientes if modelo is Cliente else self.catalogo.por_pk[modelo]
+            opciones[campo] = Elegibles(por_pk, activos[modelo], getattr(caso, f"{campo}_id"))
+        opciones["contacto"] = Elegibles(self.contactos, None)
+        return opciones
+
+
+class _ErrorDeCelda(Exception):
+    def __init__(self, mensaje):
+        super().__init__(mensaje)
+        self.mensaje = mensaje
+
+
+# Fields that cannot be empty and have a fixed default: an empty cell keeps the value.
+CON_VALOR_POR_DEFECTO = {
+    f.name
+    for f in Caso._meta.fields
+    if f.name in CasoForm.base_fields
+    and f.has_default()
+    and not callable(f.default)
+    and CasoForm.base_fields[f.name].required
+}
+CON_INICIAL_OCULTA = [n for n, f in CasoForm.base_fields.items() if f.show_hidden_initial]
+
+
+def convertir(columna: str, valor):
+    """A Casos cell that is not a lookup, as the form's data (errors: ValidationError)."""
+    if columna in OPCIONES:
+        return "" if hojas.vacia(valor) else hojas.a_opcion(valor, OPCIONES[columna])
+    if columna in BOOLEANOS:
+        return hojas.a_booleano(valor)
+    if columna in FECHAS:
+        return hojas.a_fecha(valor) or ""
+    if columna in ENTEROS:
+        entero = hojas.a_entero(valor)
+        return "" if entero is None else entero
+    if columna == "Estimado":
+        numero = hojas.a_decimal(valor)
+        return "" if numero is None else formats.localize_input(numero)
+    return hojas.a_texto(valor)
+
+
+def _mensaje(error) -> str:
+    if isinstance(error, _ErrorDeCelda):
+        return error.mensaje
+    return " ".join(error.messages)
+
+
+def _texto_seguro(valor) -> str:
+    try:
+        return hojas.a_texto(valor)
+    except hojas.ValidationError:
+        return ""

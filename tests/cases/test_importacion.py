@@ -1,0 +1,296 @@
+"""The import's validation and writes (cases/importacion.py), on both databases."""
+
+import datetime
+import io
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from django.utils import timezone
+
+from cases.exports import COLUMNAS_ACTIVIDADES, COLUMNAS_CASOS, xlsx_archivo
+from cases.importacion import Importador
+from cases.models import Caso, Complejidad, Etapa, Origen, Prioridad
+from tests.factories import (
+    ActividadFactory,
+    ArticuloFactory,
+    CasoFactory,
+    ClaseFactory,
+    ClienteFactory,
+    ContactoFactory,
+    DepartamentoFactory,
+    EjecutorFactory,
+    GrupoFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def usuario():
+    return UserFactory(username="importador")
+
+
+@pytest.fixture
+def migracion():
+    """A completed case with every field set and two activities."""
+    cliente = ClienteFactory(nombre="Ferretería Ñandú", codigo="FER-ÑU")
+    caso = CasoFactory(
+        asunto="Migración de servidores",
+        prioridad=Prioridad.ALTA,
+        cliente=cliente,
+        contacto=ContactoFactory(cliente=cliente, nombre="María Gómez"),
+        coordinador=EjecutorFactory(nombre="Carla Coordinadora"),
+        ejecutor=EjecutorFactory(nombre="José Pérez", email="jose@example.com"),
+        revisor=EjecutorFactory(nombre="Rubén Revisor"),
+        fecha_inicio=datetime.date(2026, 3, 1),
+        fecha_cierre=datetime.date(2026, 3, 15),
+        etapa=Etapa.COMPLETADA,
+        avance=100,
+        articulo=ArticuloFactory(nombre="Soporte en sitio"),
+        clase=ClaseFactory(nombre="Infraestructura"),
+        grupo=GrupoFactory(nombre="Redes"),
+        departamento=DepartamentoFactory(nombre="Sistemas"),
+        origen=Origen.CORREO,
+        interno=True,
+        comentario='Línea uno, con "comillas"\nLínea dos',
+        estimado=Decimal("12.50"),
+        complejidad=Complejidad.MEDIA,
+        nivel=2,
+        facturable=True,
+        comentario_solucion="=Se migró; todo bien",
+        completado_en=timezone.make_aware(datetime.datetime(2026, 3, 15, 17, 45)),
+    )
+    ActividadFactory(
+        caso=caso,
+        fecha=datetime.date(2026, 3, 2),
+        hora_inicio=datetime.time(9, 0),
+        hora_fin=datetime.time(10, 30),
+        descripcion="Respaldo de la base",
+        ejecutor=caso.ejecutor,
+        articulo=caso.articulo,
+        facturable=True,
+    )
+    ActividadFactory(
+        caso=caso,
+        fecha=datetime.date(2026, 3, 3),
+        hora_inicio=datetime.time(11, 0),
+        hora_fin=datetime.time(11, 30),
+        descripcion='=HIPERVINCULO("x")',
+        ejecutor=caso.ejecutor,
+        facturable=False,
+    )
+    caso.refresh_from_db()
+    return caso
+
+
+def exportado(queryset=None) -> bytes:
+    """The XLSX the list's export writes, as bytes."""
+    archivo = xlsx_archivo(queryset if queryset is not None else Caso.objects.order_by("numero"))
+    return archivo.read()
+
+
+def validar(contenido: bytes, nombre="casos.xlsx", usuario=None):
+    return Importador(io.BytesIO(contenido), nombre, usuario).validar()
+
+
+def importar(contenido: bytes, nombre="casos.xlsx", usuario=None, **kwargs):
+    return Importador(io.BytesIO(contenido), nombre, usuario).importar(**kwargs)
+
+
+def editar(contenido: bytes, cambiar) -> bytes:
+    """Open the XLSX with openpyxl, let ``cambiar(libro)`` edit it, save it again (as a
+    spreadsheet program rewrites a file: its own styles and metadata)."""
+    libro = openpyxl.load_workbook(io.BytesIO(contenido))
+    cambiar(libro)
+    salida = io.BytesIO()
+    libro.save(salida)
+    return salida.getvalue()
+
+
+def libro(casos: list[list], actividades: list[list] | None = None, columnas=None) -> bytes:
+    """A new XLSX with these rows (under the export's headers, or ``columnas``)."""
+    wb = openpyxl.Workbook()
+    hoja = wb.active
+    hoja.title = "Casos"
+    hoja.append(columnas or COLUMNAS_CASOS[:26])
+    for fila in casos:
+        hoja.append(fila)
+    if actividades is not None:
+        otra = wb.create_sheet("Actividades")
+        otra.append(COLUMNAS_ACTIVIDADES)
+        for fila in actividades:
+            otra.append(fila)
+    salida = io.BytesIO()
+    wb.save(salida)
+    return salida.getvalue()
+
+
+def textos(resultado) -> list[str]:
+    return [e.texto() for e in resultado.errores]
+
+
+# --- the round trip ----------------------------------------------------------------------
+
+
+def test_an_exported_file_imported_unchanged_changes_nothing(migracion, usuario):
+    CasoFactory(asunto="Otro", cliente=migracion.cliente, ejecutor=None)
+    contenido = exportado()
+
+    resultado = validar(contenido)
+
+    assert textos(resultado) == []
+    assert (resultado.creados, resultado.actualizados, resultado.sin_cambios) == (0, 0, 2)
+    assert (resultado.filas_casos, resultado.filas_actividades) == (2, 2)
+    version = Caso.objects.get(pk=migracion.pk).version
+    resultado = importar(contenido, usuario=usuario)
+    assert (resultado.creados, resultado.actualizados) == (0, 0)
+    assert Caso.objects.get(pk=migracion.pk).version == version
+    assert migracion.history.count() == 1
+
+
+def test_changing_one_asunto_updates_that_case_only(migracion, usuario):
+    otro = CasoFactory(asunto="Otro", cliente=migracion.cliente, ejecutor=None)
+
+    def cambiar(wb):
+        hoja = wb["Casos"]
+        for fila in hoja.iter_rows(min_row=2):
+            if fila[1].value == "Migración de servidores":
+                fila[1].value = "Migración de servidores (fase 2)"
+
+    contenido = editar(exportado(), cambiar)
+
+    resultado = validar(contenido)
+    assert textos(resultado) == []
+    assert (resultado.creados, resultado.actualizados, resultado.sin_cambios) == (0, 1, 1)
+    resultado = importar(contenido, usuario=usuario)
+    assert textos(resultado) == []
+    migracion.refresh_from_db()
+    assert migracion.asunto == "Migración de servidores (fase 2)"
+    assert resultado.casos == [migracion.pk]
+    registro = migracion.history.first()
+    assert registro.history_change_reason == "Importación"
+    assert registro.history_user == usuario
+    assert Caso.objects.get(pk=otro.pk).history.count() == 1
+    # Every other value stayed as it was.
+    assert migracion.estimado == Decimal("12.50")
+    assert migracion.comentario_solucion == "=Se migró; todo bien"
+    assert migracion.actividades.count() == 2
+
+
+def test_a_file_rewritten_as_a_spreadsheet_program_does_is_still_unchanged(migracion):
+    """Dates as serial numbers, whole numbers as floats, empty text as missing cells."""
+
+    def reescribir(wb):
+        for hoja in wb.worksheets:
+            encabezado = [c.value for c in hoja[1]]
+            for fila in hoja.iter_rows(min_row=2):
+                for celda, nombre in zip(fila, encabezado, strict=False):
+                    valor = celda.value
+                    if isinstance(valor, datetime.datetime) and nombre != "Completado":
+                        celda.value = (valor - datetime.datetime(1899, 12, 30)).days
+                        celda.number_format = "General"
+                    elif isinstance(valor, datetime.time):
+                        celda.value = (valor.hour * 60 + valor.minute) / 1440
+                    elif isinstance(valor, int) and not isinstance(valor, bool):
+                        celda.value = float(valor)
+                    elif valor == "":
+                        celda.value = None
+                    celda.font = openpyxl.styles.Font(name="Liberation Sans", size=10)
+        wb.properties.creator = "LibreOffice"
+
+    resultado = validar(editar(exportado(), reescribir))
+
+    assert textos(resultado) == []
+    assert (resultado.creados, resultado.actualizados, resultado.sin_cambios) == (0, 0, 1)
+
+
+# --- new cases and activities -----------------------------------------------------------
+
+
+def test_rows_without_documento_create_cases_numbered_on_import(usuario):
+    cliente = ClienteFactory(codigo="ACME", nombre="Acme, C.A.")
+    ejecutora = EjecutorFactory(nombre="Lucía Núñez", email="lucia@example.com")
+    anterior = CasoFactory(cliente=cliente)
+    contenido = libro(
+        [
+            [
+                None,
+                "Instalar impresora",
+                "Alta",
+                "",
+                "ACME",
+                "",
+                "",
+                "lucia@example.com",
+                "02/03/2026",
+                "2026-03-20",
+                "En progreso",
+                30.0,
+            ],
+            [
+                None,
+                "Revisar red",
+                "baja",
+                "acme, c.a.",
+                None,
+                None,
+                None,
+                "LUCIA NUÑEZ",
+                datetime.datetime(2026, 3, 5),
+                None,
+                "",
+                None,
+            ],
+        ]
+    )
+
+    resultado = validar(contenido)
+    assert textos(resultado) == []
+    assert resultado.creados == 2
+    assert Caso.objects.count() == 1
+
+    resultado = importar(contenido, usuario=usuario, nuevos=2)
+    assert textos(resultado) == []
+    nuevos = list(Caso.objects.exclude(pk=anterior.pk).order_by("numero"))
+    assert [c.asunto for c in nuevos] == ["Instalar impresora", "Revisar red"]
+    assert [c.numero for c in nuevos] == [anterior.numero + 1, anterior.numero + 2]
+    assert nuevos[0].prioridad == Prioridad.ALTA and nuevos[1].prioridad == Prioridad.BAJA
+    assert nuevos[0].ejecutor == ejecutora and nuevos[1].ejecutor == ejecutora
+    assert nuevos[0].fecha_cierre == datetime.date(2026, 3, 20)
+    assert nuevos[0].avance == 30 and nuevos[0].etapa == Etapa.EN_PROGRESO
+    assert nuevos[1].fecha_inicio == datetime.date(2026, 3, 5)
+    assert all(c.propietario == usuario for c in nuevos)
+    assert nuevos[0].history.first().history_change_reason == "Importación"
+    # The search finds them (its column is filled on save).
+    assert list(Caso.objects.buscar("impresora")) == [nuevos[0]]
+
+
+def test_activity_rows_are_added_to_their_case_and_change_matching_rows(migracion, usuario):
+    doc = migracion.documento
+    contenido = libro(
+        [],
+        [
+            # the stored row of 02/03 09:00, with another description: changed
+            [doc, "02/03/2026", "09:00", "10:30", "Respaldo completo", "José Pérez", "Sí", ""],
+            # a new row, ejecutor and Fact. from the case
+            [doc, "04/03/2026", "14:00", "15:15", "Pruebas", "", "", ""],
+        ],
+    )
+
+    resultado = validar(contenido)
+    assert textos(resultado) == []
+    assert (resultado.creados, resultado.actualizados, resultado.sin_cambios) == (0, 1, 0)
+
+    importar(contenido, usuario=usuario)
+    filas = list(migracion.actividades.order_by("fecha", "hora_inicio"))
+    assert [(a.fecha.day, a.descripcion) for a in filas] == [
+        (2, "Respaldo completo"),
+        (3, '=HIPERVINCULO("x")'),
+        (4, "Pruebas"),
+    ]
+    assert filas[2].ejecutor == migracion.ejecutor and filas[2].facturable is True
+    assert filas[2].minutos == 75
+    assert filas[2].cliente_id == migracion.cliente_id
+    assert filas[2].history.first().history_change_reason == "Importación"
