@@ -188,6 +188,10 @@ class CasoFilter(FiltrosBase):
     completado_en = django_filters.DateFromToRangeFilter(
         label=_("Completado"), widget=DateRangeInput()
     )
+    # The cases an import created or updated (/casos/importar/<id>/ links here).
+    importacion = django_filters.NumberFilter(
+        label=_("Importación"), field_name="importaciones", widget=forms.HiddenInput
+    )
     interno = SiNoFilter(label=_("Caso interno"))
     facturable = SiNoFilter(label=_("Facturable"))
     # Declared last: it sorts what the filters above leave (see filter_queryset()).

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import importar, views
 
 app_name = "cases"
 
@@ -11,6 +11,10 @@ urlpatterns = [
     path("proximos/", views.ProximosView.as_view(), name="proximos"),
     path("horas/", views.HorasView.as_view(), name="horas"),
     path("graficos/", views.GraficosView.as_view(), name="graficos"),
+    path("importar/", importar.ImportarView.as_view(), name="importar"),
+    path("importar/plantilla/", importar.PlantillaView.as_view(), name="importar_plantilla"),
+    path("importar/<int:pk>/", importar.ImportacionView.as_view(), name="importacion"),
+    path("importar/<int:pk>/errores/", importar.ErroresView.as_view(), name="importacion_errores"),
     path("rapido/", views.CasoRapidoView.as_view(), name="caso_rapido"),
     path("nuevo/", views.CasoEditorView.as_view(nuevo=True), name="caso_create"),
     path("<int:pk>/", views.CasoDetailView.as_view(), name="caso_detail"),

@@ -28,7 +28,7 @@ from django.urls import URLResolver, get_resolver
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from cases.models import Actividad, Caso, Secuencia
+from cases.models import Actividad, Caso, Importacion, Secuencia
 from customers.models import Cliente
 from tests.cases.datos import datos_caso, datos_de, datos_post, fila_de
 from tests.customers import datos as datos_clientes
@@ -70,6 +70,10 @@ MATRIZ = [
     ("casos/proximos/",                   LOGIN,   403,       200,     200,         200),
     ("casos/horas/",                      LOGIN,   403,       403,     200,         200),
     ("casos/graficos/",                   LOGIN,   403,       403,     200,         200),
+    ("casos/importar/",                   LOGIN,   403,       403,     200,         200),
+    ("casos/importar/plantilla/",         LOGIN,   403,       403,     200,         200),
+    ("casos/importar/<int:pk>/",          LOGIN,   403,       403,     200,         200),
+    ("casos/importar/<int:pk>/errores/",  LOGIN,   403,       403,     200,         200),
     ("casos/rapido/",                     LOGIN,   403,       200,     200,         200),
     ("casos/nuevo/",                      LOGIN,   403,       200,     200,         200),
     ("casos/<int:pk>/",                   LOGIN,   403,       200,     200,         200),
@@ -187,6 +191,12 @@ class Objetos:
         self.actividad = ActividadFactory(caso=self.caso, ejecutor=self.ejecutor)
         self.cliente = ClienteFactory()
         self.contacto = ContactoFactory(cliente=self.cliente)
+        self.importacion = Importacion.objects.create(
+            usuario=staff,
+            nombre="casos.csv",
+            archivo=b"Documento,Asunto,Cliente,Inicio\r\n",
+            estado=Importacion.Estado.VALIDADA,
+        )
         acceso = {"user_agent": "pytest", "ip_address": "127.0.0.1", "username": "x"}
         defectos = {"http_accept": "*/*", "path_info": "/cuentas/login/"}
         registro = AccessLog.objects.get_or_create(**acceso, defaults=defectos)[0]
@@ -218,6 +228,8 @@ class Objetos:
         """The address of ``ruta`` with its arguments filled with real rows."""
         url = "/" + ruta
         pk = self.caso.pk if ruta.startswith("casos/") else self.cliente.pk
+        if ruta.startswith("casos/importar/"):
+            pk = self.importacion.pk
         url = url.replace("<int:pk>", str(pk)).replace("<slug:tabla>", "clientes")
         uid = urlsafe_base64_encode(force_bytes(self.staff.pk))
         url = url.replace("<uidb64>/<token>", f"{uid}/enlace-vencido")
