@@ -238,8 +238,15 @@ class CasoForm(forms.ModelForm):
         "departamento": (Departamento, Q(activo=True)),
     }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, opciones: dict | None = None, **kwargs):
+        """``opciones``: the import's rows to validate the lookups against (see
+        validar_en_memoria); such a form is only validated and saved, never drawn, so it
+        builds no querysets and no layout."""
         super().__init__(*args, **kwargs)
+        self._reglas()
+        if opciones is not None:
+            self.validar_en_memoria(opciones)
+            return
         instance = self.instance
         for name, (model, activo) in self.ACTIVOS.items():
             self.fields[name].queryset = activos_o_actual(
@@ -249,6 +256,10 @@ class CasoForm(forms.ModelForm):
         # another client. The widget only ever renders the chosen one.
         self.fields["contacto"].queryset = Contacto.objects.select_related("cliente")
         self.fields["contacto"].label_from_instance = etiqueta_contacto
+        self._pagina()
+
+    def _reglas(self):
+        """What the form's fields say beyond the model's: messages and avance's range."""
         self.fields["avance"].error_messages["invalid"] = _(
             "El avance debe ser un número entero entre 0 y 100."
         )
@@ -267,6 +278,10 @@ class CasoForm(forms.ModelForm):
             "departamento",
         ):
             self.fields[name].error_messages["invalid_choice"] = NO_ENCONTRADO
+
+    def _pagina(self):
+        """What drawing the editor needs: the version, the loaded lookups, the layout."""
+        instance = self.instance
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
         # What the case points to as loaded, before a submission changes the instance: each

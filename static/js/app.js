@@ -249,4 +249,25 @@
       if (removed.length && c.querySelector("[data-total-horas]")) { recompute(c); }
     });
   });
+
+  // A long submission (validating or importing a file) says it is working and for how long,
+  // and cannot be sent twice: the button says what it is doing, the status counts seconds.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var button = event.submitter || form.querySelector("[data-ocupado]");
+    if (!button || !button.hasAttribute("data-ocupado") || event.defaultPrevented) { return; }
+    if (form.dataset.enviando) { event.preventDefault(); return; }
+    form.dataset.enviando = "1";
+    var texto = button.getAttribute("data-ocupado");
+    var estado = form.querySelector("[data-estado]");
+    var inicio = Date.now();
+    button.setAttribute("aria-disabled", "true");
+    button.classList.add("disabled");
+    button.textContent = texto;
+    if (estado) {
+      setInterval(function () {
+        estado.textContent = texto + " (" + Math.round((Date.now() - inicio) / 1000) + " s)";
+      }, 1000);
+    }
+  });
 })();

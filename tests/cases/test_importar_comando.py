@@ -1,0 +1,65 @@
+"""``manage.py importar_casos``: the same rules and errors as the page, any size."""
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from cases.models import Caso, Importacion
+from tests.cases.test_importacion import editar, exportado, libro
+from tests.factories import CasoFactory, ClienteFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def jefe():
+    return UserFactory(username="jefe", is_superuser=True, is_staff=True)
+
+
+def escribir(tmp_path, contenido: bytes, nombre="casos.xlsx"):
+    ruta = tmp_path / nombre
+    ruta.write_bytes(contenido)
+    return str(ruta)
+
+
+def test_validar_writes_nothing_and_import_writes_everything(tmp_path, jefe, capsys):
+    ClienteFactory(codigo="ACME")
+    ruta = escribir(
+        tmp_path,
+        libro([[None, "Nuevo", "Alta", "", "ACME", "", "", "", "02/03/2026"]]),
+    )
+
+    call_command("importar_casos", ruta, "--validar", "--sin-progreso")
+    assert Caso.objects.count() == 0
+    assert "1 casos nuevos" in capsys.readouterr().out
+
+    call_command("importar_casos", ruta, "--sin-progreso")
+    caso = Caso.objects.get()
+    assert caso.asunto == "Nuevo" and caso.propietario == jefe
+    importacion = Importacion.objects.get()
+    assert importacion.creados == 1 and list(importacion.casos.all()) == [caso]
+    assert f"/casos/?importacion={importacion.pk}" in capsys.readouterr().out
+
+
+def test_errors_are_printed_and_nothing_is_written(tmp_path, jefe, capsys):
+    caso = CasoFactory(asunto="Antes", avance=10)
+
+    def cambiar(wb):
+        wb["Casos"]["B2"].value = "Después"
+        wb["Casos"]["L2"].value = 150  # Avance (%)
+
+    ruta = escribir(tmp_path, editar(exportado(), cambiar))
+
+    with pytest.raises(CommandError, match="1 errores: no se guardó nada"):
+        call_command("importar_casos", ruta, "--sin-progreso")
+    assert "Casos · Fila 2 · Avance (%)" in capsys.readouterr().err
+    caso.refresh_from_db()
+    assert caso.asunto == "Antes"
+    assert Importacion.objects.count() == 0
+
+
+def test_a_missing_file_or_user_is_a_clear_error(tmp_path, jefe):
+    with pytest.raises(CommandError, match="No existe el archivo"):
+        call_command("importar_casos", str(tmp_path / "no.xlsx"))
+    ruta = escribir(tmp_path, libro([]))
+    with pytest.raises(CommandError, match="No existe el usuario «nadie»"):
+        call_command("importar_casos", ruta, "--usuario", "nadie")
