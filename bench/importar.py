@@ -38,7 +38,6 @@ from cases.exports import xlsx_archivo  # noqa: E402
 from cases.importacion import Importador  # noqa: E402
 from cases.models import Actividad, Caso  # noqa: E402
 
-
 # The browser's limits (20,000 cases), or none with BENCH_SIN_LIMITE=1.
 LIMITE = None if os.environ.get("BENCH_SIN_LIMITE") == "1" else 20_000
 

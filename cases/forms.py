@@ -238,10 +238,13 @@ class CasoForm(forms.ModelForm):
         "departamento": (Departamento, Q(activo=True)),
     }
 
-    def __init__(self, *args, opciones: dict | None = None, **kwargs):
+    def __init__(self, *args, opciones: dict | None = None, campos=None, **kwargs):
         """``opciones``: the import's rows to validate the lookups against (see
         validar_en_memoria); such a form is only validated and saved, never drawn, so it
-        builds no querysets and no layout."""
+        builds no querysets and no layout. ``campos``: the import's one copy of the fields
+        (efactory/formsets.py:CamposDeLaFila), shared by forms validated one after another."""
+        if campos is not None:
+            self.base_fields = campos
         super().__init__(*args, **kwargs)
         self._reglas()
         if opciones is not None:

@@ -48,6 +48,9 @@ class BaseActividadFormSet(BaseFilasFormSet):
         # rows (``agenda``), each loaded once for many cases, instead of a query per case.
         if filas is not None:
             self._queryset = filas
+        if catalogo is not None:
+            # One copy of the row fields for the whole import (efactory/formsets.py).
+            self._campos_de_la_fila = catalogo.campos_de_fila
         self._catalogo = catalogo
         self._agenda = agenda
         super().__init__(*args, **kwargs)
@@ -111,7 +114,9 @@ class BaseActividadFormSet(BaseFilasFormSet):
             self.opciones_ejecutor, self.opciones_articulo = opciones_de_filas(
                 self.ejecutores, self.articulos, usados_ej, usados_art
             )
-        for form in [*self.forms, self.empty_form]:
+        # The import draws no page: no template row for JavaScript to copy.
+        plantilla = [] if self._catalogo is not None else [self.empty_form]
+        for form in [*self.forms, *plantilla]:
             self._preparar(form)
 
     def _preparar(self, form):

