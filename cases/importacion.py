@@ -69,7 +69,8 @@ from .services import ActividadSolapada, guardar_caso
 HOJA_CASOS, HOJA_ACTIVIDADES = "Casos", "Actividades"
 # The same names come back on thousands of rows: normalize each text once.
 normalizar = functools.lru_cache(maxsize=100_000)(_normalizar)
-MAX_FILAS_WEB = 20_000
+MAX_FILAS_WEB = 20_000  # cases; the Actividades sheet may have five times as many rows
+ACTIVIDADES_POR_CASO = 5
 MAX_BYTES_WEB = 10 * 1024 * 1024
 LOTE = 500  # cases validated together: one query per lookup table per chunk
 PREFIJO = "actividades"
@@ -324,7 +325,28 @@ class Importador:
         self.progreso = progreso or (lambda hechas, total: None)
         self.es_xlsx = hojas.extension(nombre) == ".xlsx"
 
-    # --- the two entry points --------------------------------------------------------------
+    # --- the entry points -----------------------------------------------------------------
+
+    def revisar(self) -> list[Error]:
+        """What makes the whole file unusable, found without validating a row: its kind,
+        its sheets, its headers, its size. The upload answers these at once, next to the
+        field; the rows are validated afterwards (cases/tareas.py)."""
+        self.resultado = Resultado()
+        try:
+            libro = hojas.leer(self.archivo, self.nombre, (HOJA_CASOS, HOJA_ACTIVIDADES))
+            hojas_leidas = [libro[HOJA_CASOS]]
+            self._encabezado(libro[HOJA_CASOS], [*COLUMNAS_CASOS], OBLIGATORIAS_CASOS)
+            if HOJA_ACTIVIDADES in libro:
+                hojas_leidas.append(libro[HOJA_ACTIVIDADES])
+                self._encabezado(
+                    libro[HOJA_ACTIVIDADES], COLUMNAS_ACTIVIDADES, OBLIGATORIAS_ACTIVIDADES
+                )
+            for hoja in [] if self.resultado.errores else hojas_leidas:
+                self._comprobar_filas(hoja)
+        except ArchivoInvalido as error:
+            self._error(None, 0, "", str(error))
+        self.archivo.seek(0)
+        return self.resultado.errores
 
     def validar(self) -> Resultado:
         """Validate every row; nothing is written."""
@@ -418,10 +440,16 @@ class Importador:
             self._error(hoja.nombre, 1, "", _("Hay columnas con el mismo encabezado."))
         return None if desconocidas or faltan or repetidas else columnas
 
+    def _limite(self, hoja: hojas.Hoja) -> int | None:
+        """Most rows the sheet may have: max_filas cases, five activities per case."""
+        if self.max_filas is None:
+            return None
+        return self.max_filas * (ACTIVIDADES_POR_CASO if hoja.nombre == HOJA_ACTIVIDADES else 1)
+
     def _demasiadas_filas(self, hoja: hojas.Hoja) -> ArchivoInvalido:
         datos = {
             "hoja": hoja.nombre,
-            "maximo": formats.number_format(self.max_filas, force_grouping=True),
+            "maximo": formats.number_format(self._limite(hoja), force_grouping=True),
         }
         if self.es_xlsx:
             mensaje = _(
@@ -439,9 +467,10 @@ class Importador:
         """Refuse a sheet over the row limit before any row is validated: where the file
         says it may be over, or does not say (an XLSX without its dimension), its rows are
         counted (one pass over the sheet, without validating)."""
-        if self.max_filas is None or (hoja.total is not None and hoja.total <= self.max_filas):
+        limite = self._limite(hoja)
+        if limite is None or (hoja.total is not None and hoja.total <= limite):
             return
-        if hoja.filas_exactas() > self.max_filas:
+        if hoja.filas_exactas() > limite:
             raise self._demasiadas_filas(hoja)
 
     def _filas(self, hoja: hojas.Hoja, columnas: dict[str, int]):
@@ -449,9 +478,10 @@ class Importador:
         hojas.Formula (its reading says so), a file over the row limit refused (where the
         file understated its size)."""
         contadas = 0
+        limite = self._limite(hoja)
         for numero, celdas in hoja.filas:
             contadas += 1
-            if self.max_filas is not None and contadas > self.max_filas:
+            if limite is not None and contadas > limite:
                 raise self._demasiadas_filas(hoja)
             valores = {}
             for columna, i in columnas.items():

@@ -23,10 +23,12 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.generic import FormView, TemplateView
+from django_htmx.http import HttpResponseClientRefresh
 
 from efactory import hojas
 from efactory.xlsx import LibroXlsx
 
+from . import tareas
 from .exports import (
     ANCHO_POR_DEFECTO,
     ANCHOS,
@@ -79,16 +81,6 @@ def errores_de(importacion: Importacion) -> list[Error]:
     return [Error(*e) for e in importacion.errores]
 
 
-def _registro(importacion: Importacion, resultado) -> None:
-    importacion.filas_casos = resultado.filas_casos
-    importacion.filas_actividades = resultado.filas_actividades
-    importacion.creados = resultado.creados
-    importacion.actualizados = resultado.actualizados
-    importacion.sin_cambios = resultado.sin_cambios
-    importacion.segundos = resultado.segundos
-    importacion.errores = [[e.hoja, e.fila, e.columna, e.mensaje] for e in resultado.errores]
-
-
 class ImportarView(PermissionRequiredMixin, FormView):
     """GET: the upload form and the last imports; POST: validate the file (nothing is
     written) and show its preview."""
@@ -107,25 +99,25 @@ class ImportarView(PermissionRequiredMixin, FormView):
         return context
 
     def form_valid(self, form):
+        """Refuse at once, next to the field, a file that cannot be used at all (its kind,
+        sheets, headers, size); validate the rows afterwards (cases/tareas.py) while the
+        preview page shows the progress."""
         archivo = form.cleaned_data["archivo"]
         contenido = archivo.read()
-        resultado = Importador(io.BytesIO(contenido), archivo.name, self.request.user).validar()
-        de_archivo = [e for e in resultado.errores if not e.fila]
-        if de_archivo:
-            # The file itself cannot be read: say so next to the field, keep no record.
-            for error in de_archivo:
-                form.add_error("archivo", error.mensaje)
+        errores = Importador(io.BytesIO(contenido), archivo.name, self.request.user).revisar()
+        if errores:
+            for error in errores:
+                form.add_error("archivo", error.texto(con_hoja=bool(error.hoja)))
             return self.form_invalid(form)
-        importacion = Importacion(
-            usuario=self.request.user,
-            nombre=archivo.name[:255],
-            archivo=contenido,
-            estado=(
-                Importacion.Estado.CON_ERRORES if resultado.errores else Importacion.Estado.VALIDADA
-            ),
-        )
-        _registro(importacion, resultado)
-        importacion.save()
+        with transaction.atomic():
+            importacion = Importacion.objects.create(
+                usuario=self.request.user,
+                nombre=archivo.name[:255],
+                archivo=contenido,
+                estado=Importacion.Estado.VALIDANDO,
+                latido=timezone.now(),
+            )
+            tareas.lanzar(importacion, tareas.VALIDAR)
         return HttpResponseRedirect(importacion.get_absolute_url())
 
 
@@ -154,6 +146,7 @@ class ImportacionView(ImportacionMixin, TemplateView):
         pagina = Paginator(errores, ERRORES_POR_PAGINA).get_page(self.request.GET.get("page"))
         context.update(
             importacion=importacion,
+            en_curso=importacion.estado in Importacion.EN_CURSO and not importacion.interrumpida,
             errores=[e.texto(con_hoja) for e in pagina.object_list],
             page_obj=pagina,
             total_errores=len(errores),
@@ -162,43 +155,54 @@ class ImportacionView(ImportacionMixin, TemplateView):
         return context
 
     def post(self, request, *args, **kwargs):
-        """*Importar*: validate the kept file again and write it, all or nothing."""
+        """``accion=importar`` (*Importar*): validate the kept file again and write it, all
+        or nothing; ``accion=validar``: validate it again (after an interruption, or once
+        the data it clashed with was corrected in the app). Both run in the background."""
+        accion = request.POST.get("accion", tareas.IMPORTAR)
         with transaction.atomic():
-            # The record's lock makes a double click wait, then find it imported.
-            importacion = self.get_importacion()
-            importacion = Importacion.objects.select_for_update().get(pk=importacion.pk)
-            # (the lock is taken on the row; the file came with it)
-            if importacion.estado == Importacion.Estado.IMPORTADA:
-                messages.info(request, _("Este archivo ya se importó."))
+            # The record's lock makes a double click wait, then find the run started.
+            pk = self.get_importacion().pk
+            importacion = Importacion.objects.defer("archivo").select_for_update().get(pk=pk)
+            problema = self._no_se_puede(importacion, accion)
+            if problema:
+                messages.info(request, problema)
                 return HttpResponseRedirect(importacion.get_absolute_url())
-            if importacion.estado == Importacion.Estado.CON_ERRORES:
-                messages.error(request, _("Corrija los errores y suba el archivo de nuevo."))
-                return HttpResponseRedirect(importacion.get_absolute_url())
-            resultado = Importador(
-                io.BytesIO(bytes(importacion.archivo)), importacion.nombre, request.user
-            ).importar(nuevos=importacion.creados)
-            _registro(importacion, resultado)
-            if resultado.errores:
-                importacion.estado = Importacion.Estado.CON_ERRORES
-                importacion.save()
-                messages.error(
-                    request,
-                    _("No se importó nada: los datos cambiaron desde la validación."),
-                )
-                return HttpResponseRedirect(importacion.get_absolute_url())
-            importacion.estado = Importacion.Estado.IMPORTADA
-            importacion.importado_en = timezone.now()
-            importacion.save()
-            importacion.casos.add(*resultado.casos)
-        messages.success(
-            request,
-            _("Importación terminada: %(creados)s casos creados y %(actualizados)s actualizados.")
-            % {
-                "creados": number_format(resultado.creados),
-                "actualizados": number_format(resultado.actualizados),
-            },
-        )
+            importacion.estado = (
+                Importacion.Estado.IMPORTANDO
+                if accion == tareas.IMPORTAR
+                else Importacion.Estado.VALIDANDO
+            )
+            importacion.procesadas, importacion.latido = 0, timezone.now()
+            importacion.importado_por = request.user
+            importacion.save(update_fields=["estado", "procesadas", "latido", "importado_por"])
+            tareas.lanzar(importacion, accion)
         return HttpResponseRedirect(importacion.get_absolute_url())
+
+    @staticmethod
+    def _no_se_puede(importacion: Importacion, accion: str) -> str | None:
+        """Why ``accion`` cannot start now, or None."""
+        if importacion.estado == Importacion.Estado.IMPORTADA:
+            return _("Este archivo ya se importó.")
+        if importacion.estado in Importacion.EN_CURSO and not importacion.interrumpida:
+            return _("El archivo ya se está procesando.")
+        if accion == tareas.IMPORTAR and importacion.estado != Importacion.Estado.VALIDADA:
+            return _("Solo se importa un archivo validado sin errores.")
+        if accion not in (tareas.IMPORTAR, tareas.VALIDAR):
+            return _("Acción desconocida.")
+        return None
+
+
+class ProgresoView(ImportacionMixin, TemplateView):
+    """The progress block of a running validation or import (polled by the page); once it
+    is over, htmx is told to reload the page, which then shows the outcome."""
+
+    template_name = "cases/_importacion_progreso.html"
+
+    def get(self, request, *args, **kwargs):
+        importacion = self.get_importacion()
+        if importacion.estado not in Importacion.EN_CURSO or importacion.interrumpida:
+            return HttpResponseClientRefresh()
+        return self.render_to_response({"importacion": importacion})
 
 
 class ErroresView(ImportacionMixin, TemplateView):

@@ -12,7 +12,7 @@ from functools import reduce
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import connections, models, transaction
+from django.db import connection, connections, models, transaction
 from django.db.models import (
     Case,
     Count,
@@ -1124,9 +1124,13 @@ class Importacion(models.Model):
     """
 
     class Estado(models.TextChoices):
+        VALIDANDO = "validando", _("Validando")
         CON_ERRORES = "con_errores", _("Con errores")
         VALIDADA = "validada", _("Lista para importar")
+        IMPORTANDO = "importando", _("Importando")
         IMPORTADA = "importada", _("Importada")
+
+    EN_CURSO = (Estado.VALIDANDO, Estado.IMPORTANDO)
 
     usuario = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -1136,6 +1140,15 @@ class Importacion(models.Model):
     )
     creado_en = models.DateTimeField(_("creada en"), auto_now_add=True, db_index=True)
     importado_en = models.DateTimeField(_("importada en"), null=True, blank=True)
+    # Who pressed Importar (or Validar de nuevo): the Historial's author of what it wrote.
+    importado_por = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("importada por"),
+    )
     nombre = models.CharField(_("archivo"), max_length=255)
     archivo = models.BinaryField(_("contenido"), editable=False)
     estado = models.CharField(_("estado"), max_length=12, choices=Estado.choices)
@@ -1147,6 +1160,12 @@ class Importacion(models.Model):
     # Every error as [hoja, fila, columna, mensaje] (cases.importacion.Error).
     errores = models.JSONField(_("errores"), default=list, blank=True)
     segundos = models.FloatField(_("segundos"), default=0)
+    # While it runs in the background (cases/tareas.py): rows done of the Casos sheet, their
+    # total where the file says it, and when it last reported (a run that stops reporting
+    # was interrupted: its server restarted).
+    procesadas = models.PositiveIntegerField(_("filas procesadas"), default=0)
+    total = models.PositiveIntegerField(_("filas en total"), null=True, blank=True)
+    latido = models.DateTimeField(_("último avance"), null=True, blank=True)
     casos = models.ManyToManyField(
         Caso, related_name="importaciones", blank=True, verbose_name=_("casos")
     )
@@ -1161,3 +1180,25 @@ class Importacion(models.Model):
 
     def get_absolute_url(self):
         return reverse("cases:importacion", args=[self.pk])
+
+    # A run that has not reported for this long stopped (a chunk of cases takes seconds).
+    SIN_LATIDO = datetime.timedelta(minutes=2)
+    SIN_LATIDO_SQLITE = datetime.timedelta(minutes=30)
+
+    @property
+    def interrumpida(self) -> bool:
+        """Validating or importing, but its server stopped reporting: the run was cut (a
+        restart). An import's transaction was rolled back with it: nothing was written."""
+        if self.estado not in self.EN_CURSO:
+            return False
+        ultimo = self.latido or self.creado_en
+        limite = self.SIN_LATIDO
+        if self.estado == self.Estado.IMPORTANDO and connection.vendor == "sqlite":
+            limite = self.SIN_LATIDO_SQLITE  # no progress while it writes (cases/tareas.py)
+        return ultimo is not None and timezone.now() - ultimo > limite
+
+    @property
+    def porcentaje(self) -> int | None:
+        if not self.total:
+            return None
+        return min(100, round(100 * self.procesadas / self.total))

@@ -15,6 +15,9 @@ urlpatterns = [
     path("importar/plantilla/", importar.PlantillaView.as_view(), name="importar_plantilla"),
     path("importar/<int:pk>/", importar.ImportacionView.as_view(), name="importacion"),
     path("importar/<int:pk>/errores/", importar.ErroresView.as_view(), name="importacion_errores"),
+    path(
+        "importar/<int:pk>/progreso/", importar.ProgresoView.as_view(), name="importacion_progreso"
+    ),
     path("rapido/", views.CasoRapidoView.as_view(), name="caso_rapido"),
     path("nuevo/", views.CasoEditorView.as_view(nuevo=True), name="caso_create"),
     path("<int:pk>/", views.CasoDetailView.as_view(), name="caso_detail"),

@@ -74,6 +74,8 @@ MATRIZ = [
     ("casos/importar/plantilla/",         LOGIN,   403,       403,     200,         200),
     ("casos/importar/<int:pk>/",          LOGIN,   403,       403,     200,         200),
     ("casos/importar/<int:pk>/errores/",  LOGIN,   403,       403,     200,         200),
+    # Polled while a file is processed; once it is over, it tells htmx to reload the page.
+    ("casos/importar/<int:pk>/progreso/", LOGIN,   403,       403,     200,         200),
     ("casos/rapido/",                     LOGIN,   403,       200,     200,         200),
     ("casos/nuevo/",                      LOGIN,   403,       200,     200,         200),
     ("casos/<int:pk>/",                   LOGIN,   403,       200,     200,         200),

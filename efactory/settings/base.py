@@ -142,6 +142,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 
+# A second connection to the same database: the import's background run writes its progress
+# through it, outside the transaction of its own writes (cases/tareas.py). In tests it is
+# the default database itself.
+DATABASES["progreso"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
+# Imports run in a thread of the web process and the page follows their progress; False
+# runs them inside the request (the test suite, apart from the tests of the thread).
+IMPORTACION_EN_SEGUNDO_PLANO = os.environ.get("IMPORTACION_EN_SEGUNDO_PLANO", "1") == "1"
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # A case may carry up to 2,000 activity rows of 9 fields each (cases.formsets.MAX_ACTIVIDADES);

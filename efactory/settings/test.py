@@ -28,6 +28,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"].pop("init_command", None)
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
+DATABASES["progreso"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
+IMPORTACION_EN_SEGUNDO_PLANO = False
 
 # django-axes needs the request in authenticate(); tests log in with client.login() and
 # force_login(). The login-throttling tests turn it on with the settings fixture.

@@ -91,7 +91,7 @@ def test_upload_preview_import_and_see_the_imported_cases(pages, coordinador, ac
 
     page.get_by_role("button", name="Importar", exact=True).click()
 
-    expect(page.locator(".mensajes")).to_contain_text(
+    expect(page.locator("#contenido")).to_contain_text(
         "Importación terminada: 2 casos creados y 0 actualizados."
     )
     expect(page.locator("[data-conteos]")).to_contain_text("Creados")
@@ -176,7 +176,7 @@ def test_the_upload_form_works_from_the_keyboard(pages, coordinador, acme):
             break
     expect(importar).to_be_focused()
     page.keyboard.press("Enter")
-    expect(page.locator(".mensajes")).to_contain_text("1 casos creados")
+    expect(page.locator("#contenido")).to_contain_text("1 casos creados")
     assert Caso.objects.get().asunto == "Instalar la impresora del depósito"
 
 
