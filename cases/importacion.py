@@ -64,7 +64,7 @@ from .models import (
     Prioridad,
     Secuencia,
 )
-from .services import ActividadSolapada, guardar_caso
+from .services import ActividadSolapada, guardar_importados
 
 HOJA_CASOS, HOJA_ACTIVIDADES = "Casos", "Actividades"
 # The same names come back on thousands of rows: normalize each text once.
@@ -373,6 +373,7 @@ class Importador:
         self.resultado = Resultado()
         self.escribir = escribir
         self.numeros = getattr(self, "numeros", [])
+        self.pendientes = []  # (form, formset, version, row) of the chunk, to write together
         try:
             libro = hojas.leer(self.archivo, self.nombre, (HOJA_CASOS, HOJA_ACTIVIDADES))
             self._leer(libro)
@@ -651,6 +652,7 @@ class Importador:
             self._reservar(lote)
         for fila in lote:
             self._caso(fila, resolutor, activos)
+        self._escribir_lote()
 
     def _caso(self, fila: FilaCaso, resolutor, activos):
         self.fila_actual = fila
@@ -748,37 +750,46 @@ class Importador:
         return any(f.instance.pk is None or f.has_changed() for f in formset.filas_vivas())
 
     def _guardar(self, form, formset, version):
+        """Keep a valid case for its chunk's bulk write (_escribir_lote)."""
         caso = form.instance
-        nuevo = caso.pk is None
-        if nuevo:
+        if caso.pk is None:
             caso.numero = self.numeros.pop(0)
-        for instancia in [caso, *(f.instance for f in formset.forms)]:
-            instancia._change_reason = MOTIVO
-            instancia._history_user = self.usuario
         # Without a Versión in the file, the version this import validated against: a
         # save by someone else meanwhile is a conflict, not overwritten.
         version = version if version is not None else caso.version
+        self.pendientes.append((form, formset, version, self.fila_actual))
+
+    def _escribir_lote(self):
+        """Write the chunk's valid cases at once (services.guardar_importados)."""
+        pendientes, self.pendientes = self.pendientes, []
+        if not pendientes or self.resultado.errores:
+            return
         try:
-            caso = guardar_caso(form=form, formset=formset, usuario=self.usuario, version=version)
-        except versiones.ConflictoDeVersion:
+            casos = guardar_importados(
+                [(form, formset, version) for form, formset, version, _fila in pendientes],
+                usuario=self.usuario,
+                motivo=MOTIVO,
+            )
+        except versiones.ConflictoDeVersion as conflicto:
+            fila = next(f for form, _fs, _v, f in pendientes if form.instance is conflicto.caso)
             self._error(
-                *self._lugar(self.fila_actual),
+                *self._lugar(fila),
                 "Versión",
                 _("Otra persona guardó el caso %(doc)s mientras se importaba; valide de nuevo.")
-                % {"doc": caso.documento},
+                % {"doc": conflicto.caso.documento},
             )
             return
         except ActividadSolapada:
             self._error(
-                *self._lugar(self.fila_actual),
+                *self._lugar(pendientes[0][3]),
                 "Actividades",
                 _(
-                    "Otra persona registró al mismo tiempo una actividad que se cruza con una de "
-                    "este caso; valide de nuevo."
+                    "Otra persona registró al mismo tiempo una actividad que se cruza con una "
+                    "de estos casos; valide de nuevo."
                 ),
             )
             return
-        self.resultado.casos.append(caso.pk)
+        self.resultado.casos += [caso.pk for caso in casos]
 
     @staticmethod
     def _lugar(fila: FilaCaso) -> tuple[str, int]:

@@ -708,12 +708,15 @@ class Caso(models.Model):
         otro_cliente = not self._state.adding and self._eligio("cliente_id")
         super().save(*args, **kwargs)
         if otro_cliente:
-            # The activities carry their case's client (Actividad.cliente): follow it.
-            self.actividades.exclude(cliente_id=self.cliente_id).update(cliente_id=self.cliente_id)
+            self.seguir_cliente()
         self._recordar_elegidos()
 
     def get_absolute_url(self):
         return reverse("cases:caso_detail", args=[self.pk])
+
+    def seguir_cliente(self):
+        """The activities carry their case's client (Actividad.cliente): follow a new one."""
+        self.actividades.exclude(cliente_id=self.cliente_id).update(cliente_id=self.cliente_id)
 
     @classmethod
     def from_db(cls, db, field_names, values):
@@ -1053,10 +1056,15 @@ class Actividad(models.Model):
         return f"{fecha_corta(self.fecha)} {horas} {self.descripcion[:40]}"
 
     def save(self, *args, **kwargs):
+        self.preparar()
+        super().save(*args, **kwargs)
+
+    def preparar(self):
+        """What every write of a row sets (save(), and the import's bulk writes): its
+        minutes, and its case's client."""
         self.calcular_minutos()
         if self.caso_id is not None:
             self.cliente_id = self.caso.cliente_id
-        super().save(*args, **kwargs)
 
     @property
     def horas(self) -> Decimal:

@@ -294,3 +294,55 @@ def test_activity_rows_are_added_to_their_case_and_change_matching_rows(migracio
     assert filas[2].minutos == 75
     assert filas[2].cliente_id == migracion.cliente_id
     assert filas[2].history.first().history_change_reason == "Importación"
+
+
+def test_a_case_saved_by_someone_else_during_the_import_rolls_it_all_back(migracion, usuario):
+    """The import locks and compares the versions it validated against when it writes: a
+    save that slipped in between (here, right before the write) makes the whole file fail,
+    nothing written."""
+    from cases import services
+
+    otro = CasoFactory(asunto="Otro", cliente=migracion.cliente, ejecutor=None)
+
+    def cambiar(wb):
+        for fila in wb["Casos"].iter_rows(min_row=2):
+            fila[1].value = f"{fila[1].value} (2)"
+
+    contenido = editar(exportado(), cambiar)
+    original = services._comprobar_versiones
+
+    def con_otro_guardado(guardados, version_de):
+        Caso.objects.filter(pk=migracion.pk).update(version=99)
+        return original(guardados, version_de)
+
+    services._comprobar_versiones = con_otro_guardado
+    try:
+        resultado = importar(contenido, usuario=usuario)
+    finally:
+        services._comprobar_versiones = original
+
+    assert resultado.casos == []
+    assert any("Otra persona guardó el caso" in t for t in textos(resultado))
+    assert Caso.objects.get(pk=otro.pk).asunto == "Otro"
+    migracion.refresh_from_db()
+    assert migracion.asunto == "Migración de servidores"
+
+
+def test_another_client_in_the_file_takes_the_activities_along(migracion, usuario):
+    nuevo = ClienteFactory(codigo="NUEVO", nombre="Cliente Nuevo")
+
+    def cambiar(wb):
+        hoja = wb["Casos"]
+        hoja["D2"].value = "Cliente Nuevo"
+        hoja["E2"].value = "NUEVO"
+        hoja["F2"].value = None  # the old client's contact cannot stay
+
+    resultado = importar(editar(exportado(), cambiar), usuario=usuario)
+
+    assert textos(resultado) == []
+    migracion.refresh_from_db()
+    assert migracion.cliente == nuevo and migracion.contacto is None
+    assert set(migracion.actividades.values_list("cliente_id", flat=True)) == {nuevo.pk}
+    assert migracion.version == 2
+    registro = migracion.history.first()
+    assert (registro.history_change_reason, registro.history_user) == ("Importación", usuario)
