@@ -5,7 +5,8 @@ activities each) through the bulk path of ``manage.py demo``, then measures in o
 warm-up and BENCH_REPETICIONES repetitions (default 20), the server time (p50, p95: the Django
 request cycle in this process, no network) and the query count of each page, the raw SQL time
 of each page's main query (EXPLAIN ANALYZE), Django admin's changelist on the same data, the
-streamed exports (time and peak RSS, each in a process of its own) and, with BENCH_CARGA=1
+streamed exports and the import (bench/importar.py: time and peak RSS, each in a process of
+its own) and, with BENCH_CARGA=1
 (default), throughput under gunicorn with wrk at 8 concurrent clients.
 
 Every page is measured at each lookup size of BENCH_TAMANOS, a comma-separated list of
@@ -24,7 +25,9 @@ Environment: BENCH_CASOS, BENCH_TAMANOS; or, for one size only, BENCH_EJECUTORES
 BENCH_ARTICULOS (default: as many as ejecutores) and BENCH_CLIENTES (a size is
 ``BENCH_EJECUTORES/BENCH_ARTICULOS:BENCH_CLIENTES``, unset parts from the first default size;
 BENCH_TAMANOS wins when both are set); BENCH_DB (default efactory_bench_<N>),
-BENCH_REPETICIONES, BENCH_CARGA (0 to skip gunicorn + wrk), BENCH_ANOS (years of history
+BENCH_REPETICIONES, BENCH_CARGA (0 to skip gunicorn + wrk), BENCH_IMPORTAR (cases of the
+import's file, default N/10 up to 10,000), BENCH_IMPORTAR_COMANDO (cases through
+manage.py importar_casos; 100,000 from 1,000,000 cases, else none), BENCH_ANOS (years of history
 of the seeded cases; 3 from 100,000 cases, else 1), BENCH_ACTIVIDADES (the last size is topped
 up to this many activities, where the reports are measured; 3 × BENCH_CASOS from 100,000
 cases, else none), BENCH_CONSERVAR=1 (keep the last size's copy), BENCH_PG (default
@@ -42,6 +45,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlencode
@@ -95,6 +99,10 @@ PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 DB = os.environ.get("BENCH_DB", f"efactory_bench_{N}")
 URL = f"{PG}/{DB}"  # the database of the size being measured (main() moves it on)
 FILAS_EXPORT = min(100_000, N)
+# The import (issue 13): a file of this many cases (with their activities) validated and
+# imported; and, through manage.py importar_casos, a file of BENCH_IMPORTAR_COMANDO cases.
+CASOS_IMPORTAR = int(os.environ.get("BENCH_IMPORTAR", str(min(10_000, N // 10))))
+CASOS_COMANDO = int(os.environ.get("BENCH_IMPORTAR_COMANDO", "100000" if N >= 1_000_000 else "0"))
 PYTHON = sys.executable
 
 os.environ["DATABASE_URL"] = URL
@@ -387,6 +395,31 @@ def exportar(formato):
     return json.loads(salida.stdout.strip().splitlines()[-1])
 
 
+def importaciones() -> list[dict]:
+    """bench/importar.py, each run in a process of its own (time and peak RSS): validate and
+    import a file of CASOS_IMPORTAR cases, and the command on CASOS_COMANDO cases."""
+    env = {**os.environ, "DATABASE_URL": URL}
+    script = str(RAIZ / "bench" / "importar.py")
+
+    def correr(*argumentos):
+        salida = subprocess.run(
+            [PYTHON, script, *argumentos], check=True, capture_output=True, text=True, env=env
+        )
+        return json.loads(salida.stdout.strip().splitlines()[-1])
+
+    resultados = []
+    for casos, modos in ((CASOS_IMPORTAR, ("validar", "importar")), (CASOS_COMANDO, ("comando",))):
+        if not casos:
+            continue
+        archivo = Path(tempfile.gettempdir()) / f"bench-importar-{casos}.xlsx"
+        correr("preparar", str(casos), str(archivo))
+        for modo in modos:
+            resultados.append({**correr(modo, str(archivo)), "archivo_casos": casos})
+            print(f"  {resultados[-1]}", flush=True)
+        archivo.unlink()
+    return resultados
+
+
 def carga_con_wrk(cookie, caso_pk):
     """Requests/s and p95 under gunicorn with 8 concurrent clients (wrk), per page."""
     wrk = shutil.which("wrk")
@@ -517,6 +550,33 @@ def tabla_tamanos(medidas):
         ratio = f"{p95[-1] / p95[0]:.2f}×" if p95[0] and p95[-1] else "—"
         lineas.append(f"| {f['pagina']} | " + " | ".join(celdas) + f" | {ratio} |")
     return lineas
+
+
+OBJETIVOS_IMPORTACION = {
+    "validar": "≤ 10 s, ≤ 200 MB (10.000 casos)",
+    "importar": "≤ 20 s, ≤ 200 MB (10.000 casos)",
+    "comando": "≤ 3 min (100.000 casos)",
+}
+
+
+def tabla_importacion(importados) -> str:
+    if not importados:
+        return ""
+    lineas = [
+        "",
+        "Importación (XLSX exportado con cada Asunto cambiado; sus actividades, borradas antes "
+        "de medir, vuelven como renglones nuevos; todo se deshace al final):",
+        "",
+        "| paso | casos | actividades | segundos | pico RSS MB | objetivo |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    for r in importados:
+        actividades = miles(r["actividades"]) if "actividades" in r else "—"
+        lineas.append(
+            f"| {r['modo']} | {miles(r['archivo_casos'])} | {actividades} | "
+            f"{r['segundos']:.1f} | {r['pico_rss_mb']:.0f} | {OBJETIVOS_IMPORTACION[r['modo']]} |"
+        )
+    return "\n".join(lineas) + "\n"
 
 
 def tabla(medidas, exports, busqueda, tiempo_carga):
@@ -703,7 +763,7 @@ def main():
 
     django.setup()
 
-    medidas, exports, busqueda = [], [], ""
+    medidas, exports, busqueda, importados = [], [], "", []
     for indice, tamano in enumerate(TAMANOS):
         if indice:
             db = base_de(tamano, indice)
@@ -722,6 +782,8 @@ def main():
             exports = [exportar("csv"), exportar("xlsx")]
             for e in exports:
                 print(f"  {e}", flush=True)
+            paso(f"Importación de {miles(CASOS_IMPORTAR)} casos")
+            importados = importaciones()
         carga, nota = (None, "omitida (BENCH_CARGA=0)")
         if CARGA:
             paso("Carga con gunicorn + wrk")
@@ -730,7 +792,7 @@ def main():
         if indice and os.environ.get("BENCH_CONSERVAR") != "1":
             soltar_base(base_de(tamano, indice))
 
-    texto = tabla(medidas, exports, busqueda, tiempo_carga)
+    texto = tabla(medidas, exports, busqueda, tiempo_carga) + tabla_importacion(importados)
     destino = RAIZ / "bench" / "results" / f"bench-{N}-{datetime.date.today():%Y%m%d}.md"
     destino.parent.mkdir(parents=True, exist_ok=True)
     destino.write_text(texto, encoding="utf-8")

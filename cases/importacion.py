@@ -30,6 +30,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.db.models import Q
@@ -888,18 +889,19 @@ class Resolutor:
 
     def _cargar_clientes(self, lote: list[FilaCaso]):
         """The clients the chunk names (by code, by name) and those its cases have."""
-        codigos = {
-            texto
-            for fila in lote
-            for columna in ("Código cliente", "Cliente")
-            if (texto := _texto_seguro(fila.valores.get(columna)))
-        }
-        clientes = {}
-        if codigos:
-            nombres = {normalizar(t) for t in codigos}
+        codigos, nombres = set(), set()
+        for fila in lote:
+            codigo = _texto_seguro(fila.valores.get("Código cliente"))
+            nombre = _texto_seguro(fila.valores.get("Cliente"))
+            codigos |= {codigo, nombre} - {""}
+            if nombre and not codigo:
+                # By name only where no code wins over it (an export always has the code:
+                # matching names cost a scan of every client's normalized name).
+                nombres.add(normalizar(nombre))
+        clientes = {c.pk: c for c in Cliente.objects.filter(codigo__in=codigos)}
+        if nombres:
             por_nombre = Cliente.objects.alias(n=Normalizado("nombre")).filter(n__in=nombres)
-            for c in [*Cliente.objects.filter(codigo__in=codigos), *por_nombre]:
-                clientes[c.pk] = c
+            clientes |= {c.pk: c for c in por_nombre}
         for fila in lote:
             if fila.caso is not None:
                 clientes.setdefault(fila.caso.cliente_id, fila.caso.cliente)
@@ -1234,7 +1236,7 @@ def convertir(columna: str, valor):
         return "" if entero is None else entero
     if columna == "Estimado":
         numero = hojas.a_decimal(valor)
-        return "" if numero is None else formats.localize_input(numero)
+        return "" if numero is None else formats.localize_input(_centesimos(numero))
     return hojas.a_texto(valor)
 
 
@@ -1264,6 +1266,16 @@ def _mensaje(error) -> str:
 
 def _corto(texto: str, largo: int = 80) -> str:
     return texto if len(texto) <= largo else texto[: largo - 1] + "…"
+
+
+def _centesimos(numero: Decimal) -> Decimal:
+    """12.5 as the stored 12.50 (so that an unchanged Estimado compares equal); a number
+    with more decimals is left for the form to refuse."""
+    try:
+        redondo = numero.quantize(Decimal("0.01"))
+    except InvalidOperation:
+        return numero
+    return redondo if redondo == numero else numero
 
 
 def _sin_vacios(datos: dict) -> dict:
