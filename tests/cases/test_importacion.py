@@ -346,3 +346,32 @@ def test_another_client_in_the_file_takes_the_activities_along(migracion, usuari
     assert migracion.version == 2
     registro = migracion.history.first()
     assert (registro.history_change_reason, registro.history_user) == ("Importación", usuario)
+
+
+def test_numbers_stay_unique_when_cases_are_created_during_the_import(usuario):
+    """The new cases' numbers are reserved before the import's transaction: a case created
+    by someone else meanwhile gets the next free number, never one of the import's."""
+    from cases import importacion as modulo
+
+    cliente = ClienteFactory(codigo="ACME")
+    contenido = libro(
+        [[None, f"Nuevo {n}", "Alta", "", "ACME", "", "", "", "02/03/2026"] for n in range(3)]
+    )
+    original = modulo.Importador._escribir_lote
+    creados_durante = []
+
+    def con_otro_alta(self):
+        creados_durante.append(CasoFactory(asunto="Alta rápida de otra persona", cliente=cliente))
+        return original(self)
+
+    modulo.Importador._escribir_lote = con_otro_alta
+    try:
+        resultado = importar(contenido, usuario=usuario, nuevos=3)
+    finally:
+        modulo.Importador._escribir_lote = original
+
+    assert textos(resultado) == []
+    numeros = list(Caso.objects.values_list("numero", flat=True))
+    assert len(numeros) == len(set(numeros)) == 4
+    importados = Caso.objects.filter(pk__in=resultado.casos).values_list("numero", flat=True)
+    assert max(importados) < creados_durante[0].numero
