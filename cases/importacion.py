@@ -73,7 +73,7 @@ normalizar = functools.lru_cache(maxsize=100_000)(_normalizar)
 MAX_FILAS_WEB = 20_000  # cases; the Actividades sheet may have five times as many rows
 ACTIVIDADES_POR_CASO = 5
 MAX_BYTES_WEB = 10 * 1024 * 1024
-LOTE = 500  # cases validated together: one query per lookup table per chunk
+LOTE = 250  # cases validated together: one query per lookup table per chunk (250: ≤ 200 MB)
 PREFIJO = "actividades"
 MOTIVO = "Importación"  # the Historial's reason of every record an import writes
 
