@@ -142,11 +142,14 @@ class ImportacionView(ImportacionMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         importacion = self.get_importacion()
         errores = errores_de(importacion)
+        en_curso = importacion.estado in Importacion.EN_CURSO and not importacion.interrumpida
         con_hoja = hojas.extension(importacion.nombre) == ".xlsx"
         pagina = Paginator(errores, ERRORES_POR_PAGINA).get_page(self.request.GET.get("page"))
         context.update(
             importacion=importacion,
-            en_curso=importacion.estado in Importacion.EN_CURSO and not importacion.interrumpida,
+            en_curso=en_curso,
+            # While validating, the counts are not known yet.
+            validando=en_curso and importacion.estado == Importacion.Estado.VALIDANDO,
             errores=[e.texto(con_hoja) for e in pagina.object_list],
             page_obj=pagina,
             total_errores=len(errores),
