@@ -185,20 +185,7 @@ class CasoForm(forms.ModelForm):
         ]
         localized_fields = ["estimado"]
         # Lookups that can also validate against rows loaded beforehand (validar_en_memoria).
-        field_classes = {
-            name: CompartidaModelChoiceField
-            for name in (
-                "cliente",
-                "contacto",
-                "coordinador",
-                "ejecutor",
-                "revisor",
-                "articulo",
-                "clase",
-                "grupo",
-                "departamento",
-            )
-        }
+        field_classes = dict.fromkeys(Caso.RELACIONES, CompartidaModelChoiceField)
         widgets = {
             **lupas("cliente", "contacto", "coordinador", "ejecutor", "revisor", "articulo"),
             "fecha_inicio": DateInput(),
