@@ -27,6 +27,7 @@ from django.views.generic import DeleteView, DetailView, FormView, ListView, Tem
 from customers.models import Cliente
 from efactory import versiones
 from efactory.listas import OPCIONES_POR_PAGINA, ListaFiltradaMixin, por_pagina
+from efactory.replica import LecturaEnReplica
 
 from .conflictos import describir
 from .exports import CSV, CSV_EXCEL, csv_de, csv_stream, xlsx_archivo, xlsx_de_una_hoja
@@ -211,7 +212,7 @@ class SeguimientoView(PermissionRequiredMixin, View):
         return HttpResponseRedirect(volver)
 
 
-class CasoExportView(PermissionRequiredMixin, View):
+class CasoExportView(PermissionRequiredMixin, LecturaEnReplica, View):
     """The current filtered, sorted list as CSV or XLSX, streamed.
 
     ``formato=csv`` separates with ``,`` and writes decimals with ``.``; ``formato=csv-excel``
@@ -275,7 +276,7 @@ def formato_desconocido():
     )
 
 
-class ActividadListView(PermissionRequiredMixin, ListaFiltradaMixin, ListView):
+class ActividadListView(PermissionRequiredMixin, LecturaEnReplica, ListaFiltradaMixin, ListView):
     """/actividades/: every activity row across cases, filtered, with the totals of the
     whole filtered set; ``formato=csv|csv-excel|xlsx`` downloads the same rows."""
 
@@ -338,7 +339,7 @@ class ActividadListView(PermissionRequiredMixin, ListaFiltradaMixin, ListView):
         return context
 
 
-class HorasView(PermissionRequiredMixin, TemplateView):
+class HorasView(PermissionRequiredMixin, LecturaEnReplica, TemplateView):
     """Reporte de horas: activity hours in up to three nested groups with subtotals, and a
     column per period; ``formato=csv|csv-excel|xlsx`` downloads the innermost groups."""
 
@@ -418,7 +419,7 @@ class HorasView(PermissionRequiredMixin, TemplateView):
         return context
 
 
-class GraficosView(PermissionRequiredMixin, TemplateView):
+class GraficosView(PermissionRequiredMixin, LecturaEnReplica, TemplateView):
     """Gráfico Ejecutivo de Soporte: six charts of the filtered cases, each an inline SVG with
     a description, a data table and a CSV (``?grafico=<id>&formato=csv``)."""
 

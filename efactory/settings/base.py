@@ -2,11 +2,15 @@
 
 Environment variables:
     DATABASE_URL          database (default: SQLite file ``db.sqlite3`` in the project folder)
+    DATABASE_REPLICA_URL  optional PostgreSQL streaming replica of DATABASE_URL: reports, charts
+                          and exports read from it, falling back to the primary when it is
+                          unset or down (efactory/replica.py)
     DJANGO_SECRET_KEY     required when DJANGO_DEBUG is off (else read from ./.secret_key)
     DJANGO_DEBUG          "1"/"true" turns debug on (default off)
     DJANGO_ALLOWED_HOSTS  comma-separated host names (default: localhost,127.0.0.1)
     DJANGO_TIME_ZONE      default America/Caracas
     DJANGO_HTTPS          "1" when served over HTTPS: SSL redirect, secure cookies, HSTS
+    DJANGO_PROXIES        number of trusted proxies in front (nginx: 1; default 0)
 """
 
 import datetime
@@ -146,9 +150,33 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # through it, outside the transaction of its own writes (cases/tareas.py). In tests it is
 # the default database itself.
 DATABASES["progreso"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
+
 # Imports run in a thread of the web process and the page follows their progress; False
 # runs them inside the request (the test suite, apart from the tests of the thread).
 IMPORTACION_EN_SEGUNDO_PLANO = os.environ.get("IMPORTACION_EN_SEGUNDO_PLANO", "1") == "1"
+
+# A read replica (a streaming standby of the primary): only the views that ask for it
+# (reports, charts, exports) read from it, never a write; see efactory/replica.py. A short
+# connect timeout and TCP keepalives make an unreachable replica fail fast: the request
+# then reads the primary, and the replica is left alone for REPLICA_ESPERA_TRAS_FALLO s.
+if os.environ.get("DATABASE_REPLICA_URL", "").strip():
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"].strip(), conn_max_age=60, conn_health_checks=True
+    )
+    if DATABASES["replica"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL must name a PostgreSQL database.")
+    DATABASES["replica"]["OPTIONS"] = {
+        "options": "-c jit=off",
+        "connect_timeout": 2,
+        "keepalives_idle": 10,
+        "keepalives_interval": 5,
+        "keepalives_count": 3,
+    }
+    # Never a test database of its own (tests/test_replica.py builds a real replica).
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["efactory.replica.RouterDeReplica"]
+# Seconds a process reads from the primary after the replica failed, before trying it again.
+REPLICA_ESPERA_TRAS_FALLO = 30
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -213,6 +241,11 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/bloqueado.html"
 AXES_VERBOSE = False
+# Behind DJANGO_PROXIES trusted proxies (nginx: 1), the client's address is that many entries
+# from the right of X-Forwarded-For; otherwise every person would share nginx's address and
+# one person's failures would lock everyone out (deploy/nginx/efactory-comun.conf).
+PROXIES = int(os.environ.get("DJANGO_PROXIES", "0") or 0)
+AXES_CLIENT_IP_CALLABLE = "efactory.red.ip_del_cliente"
 
 # Content-Security-Policy (django-csp): only this site's own files; no inline scripts or
 # styles anywhere (Bootstrap's CSS needs data: images for its icons).

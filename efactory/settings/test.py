@@ -29,6 +29,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
 DATABASES["progreso"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
+# The suite reads reports from the primary; tests/test_replica.py builds a real replica and
+# adds the alias itself. A DATABASE_REPLICA_URL left in the shell is not the suite's.
+DATABASES.pop("replica", None)
 IMPORTACION_EN_SEGUNDO_PLANO = False
 
 # django-axes needs the request in authenticate(); tests log in with client.login() and
