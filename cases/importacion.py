@@ -161,10 +161,6 @@ class Resultado:
     casos: list[int] = field(default_factory=list)  # ids of the cases created or updated
     segundos: float = 0.0
 
-    @property
-    def valido(self) -> bool:
-        return not self.errores
-
 
 @dataclass
 class FilaActividad:
