@@ -12,7 +12,7 @@ HOST := 127.0.0.1
 URL = http://$(HOST):$(PORT)/
 WORKERS ?= 3
 
-.PHONY: run test dev install demo lint format clean bench bench-smoke
+.PHONY: run test dev install demo lint format clean bench bench-smoke carga carga-smoke
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,16 @@ bench: install ## Benchmark on PostgreSQL (BENCH_CASOS=1000000 by default); see 
 
 bench-smoke: install ## The bench at 20,000 cases, few repetitions, no load test (CI smoke test)
 	BENCH_CASOS=20000 BENCH_REPETICIONES=3 BENCH_CARGA=0 $(PY) bench/bench.py
+
+$(VENV)/.carga: $(VENV)/.installed pyproject.toml
+	$(PY) -m pip install --quiet -e ".[dev,carga]"
+	@touch $@
+
+carga: $(VENV)/.carga ## Load test: nginx + 2 gunicorn instances, 50 people for 2 min, a restart; see bench/carga.py
+	$(PY) bench/carga.py
+
+carga-smoke: $(VENV)/.carga ## The load test for CI: 50 people for 30 s over 5,000 cases
+	CARGA_PERSONAS=50 CARGA_SEGUNDOS=30 CARGA_CASOS=5000 $(PY) bench/carga.py
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -37,3 +37,9 @@ class CasesConfig(AppConfig):
         from efactory import busqueda  # noqa: F401
 
         post_migrate.connect(restaurar_disparadores, sender=self)
+        # A stopping gunicorn worker waits for the imports running in its threads.
+        from efactory.trabajador import deteniendose
+
+        from .tareas import esperar_al_detenerse
+
+        deteniendose.connect(esperar_al_detenerse, dispatch_uid="importaciones")

@@ -18,6 +18,7 @@ import io
 import logging
 import threading
 import time
+import weakref
 
 from django.conf import settings
 from django.db import DatabaseError, connections, transaction
@@ -40,8 +41,31 @@ def lanzar(importacion: Importacion, accion: str) -> None:
     hilo = threading.Thread(
         target=_hilo, args=(importacion.pk, accion), name=f"importacion-{importacion.pk}"
     )
-    hilo.daemon = True  # a stopping process does not wait for it: see the module's docstring
+    # A process that exits on its own does not wait for it; a gunicorn worker told to stop
+    # (deploy, max_requests) waits for it up to its graceful timeout: see esperar().
+    hilo.daemon = True
     transaction.on_commit(hilo.start)
+    _hilos.add(hilo)
+
+
+_hilos: "weakref.WeakSet[threading.Thread]" = weakref.WeakSet()
+
+
+def esperar(segundos: float) -> int:
+    """Wait up to ``segundos`` in all for this process's running imports; return how many are
+    still running. A gunicorn worker calls it as it stops (SIGTERM of a rolling
+    deploy, max_requests recycling), so a run that ends within the graceful timeout is not
+    cut off (what still runs then is shown as interrupted, and can be validated again)."""
+    limite = time.monotonic() + segundos
+    for hilo in list(_hilos):
+        if hilo.is_alive():
+            hilo.join(max(0.0, limite - time.monotonic()))
+    return sum(1 for hilo in list(_hilos) if hilo.is_alive())
+
+
+def esperar_al_detenerse(sender, segundos: float, **kwargs) -> int:
+    """Receiver of efactory.trabajador.deteniendose (connected in CasesConfig.ready)."""
+    return esperar(segundos)
 
 
 def _hilo(pk: int, accion: str) -> None:
