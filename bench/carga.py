@@ -255,19 +255,25 @@ def correr_locust(carpeta: Path, entorno: dict) -> None:
     )
 
 
+LINEA_NGINX = re.compile(r'^(\d+) ([\d.]+) [\d.]+ (.*?) "')
+
+
 def estadisticas(carpeta: Path) -> dict:
-    """From nginx's access log (what the people got): requests, 5xx, p95 in ms."""
-    tiempos, errores, codigos = [], 0, {}
+    """From nginx's access log (what the people got): requests, 5xx, p95 in ms, and how many
+    were passed on to the other instance (``$upstream_status`` lists two answers)."""
+    tiempos, errores, reintentos, codigos = [], 0, 0, {}
     for linea in (carpeta / "nginx-access.log").read_text().splitlines():
-        estado, segundos, *_ = linea.split(" ", 2)
+        estado, segundos, aguas_arriba = LINEA_NGINX.match(linea).groups()
         codigos[estado] = codigos.get(estado, 0) + 1
         tiempos.append(float(segundos) * 1000)
         errores += estado.startswith("5")
+        reintentos += "," in aguas_arriba
     tiempos.sort()
     p95 = tiempos[int(0.95 * (len(tiempos) - 1))] if tiempos else 0.0
     return {
         "solicitudes": len(tiempos),
         "errores": errores,
+        "reintentos": reintentos,
         "p95": p95,
         "p50": statistics.median(tiempos) if tiempos else 0.0,
         "codigos": dict(sorted(codigos.items())),
@@ -362,6 +368,7 @@ def main():
     medidas = estadisticas(carpeta)
     guardados = comprobar_guardados(Path(entorno["CARGA_REGISTRO"]))
     print(f"  respuestas por código: {medidas['codigos']}")
+    print(f"  pasadas a la otra instancia por nginx: {medidas['reintentos']}")
     print(
         f"  guardados: {guardados['guardados']} ({guardados['hechos']} hechos, "
         f"{guardados['conflictos']} con 409, {guardados['con_errores']} rechazados por el "

@@ -62,7 +62,7 @@ def nueva_fila(datos: dict, token: str) -> None:
     dia = inicio + datetime.timedelta(days=random.randint(0, max(0, (cierre - inicio).days)))
     # Evenings: the demo's own rows are in working hours, and a row that overlaps another of
     # the same ejecutor is refused (rightly, but that is not what this measures).
-    minuto = random.randrange(18 * 60, 24 * 60 - 5, 5)
+    minuto = random.randrange(20 * 60, 24 * 60 - 5, 5)
     formato = "%d/%m/%Y" if "/" in datos.get("fecha_inicio", "/") else "%Y-%m-%d"
     p = f"actividades-{i}-"
     datos[p + "fecha"] = dia.strftime(formato)

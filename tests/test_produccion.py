@@ -243,3 +243,41 @@ def test_nginx_takes_an_import_file_of_10_mb_and_refuses_bigger(nginx):
     # 10 MB reaches the app (here no instance runs: 502); 13 MB is refused by nginx itself.
     assert enviar(10 * 1024 * 1024 + 50_000) == 502
     assert enviar(13 * 1024 * 1024) == 413
+
+
+# --- make carga's check of the saves ------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_load_tests_check_finds_a_lost_save_and_a_409_that_wrote(tmp_path):
+    """bench/carga.py's verdict: a save answered 302 must be in the history with its row;
+    a save answered 409 must have written nothing; the case holds the last save done."""
+    import json
+
+    from tests.factories import ActividadFactory, CasoFactory
+
+    caso = CasoFactory(asunto="carga-hecho Asunto")
+    ActividadFactory(caso=caso, descripcion="carga-hecho")
+    registro = tmp_path / "guardados.jsonl"
+
+    def escribir(*guardados):
+        registro.write_text(
+            "".join(
+                json.dumps({"token": t, "caso": caso.pk, "estado": e, "errores": ""}) + "\n"
+                for t, e in guardados
+            )
+        )
+
+    comprobar = _carga().comprobar_guardados
+    escribir(("carga-hecho", 302), ("carga-rechazado", 409))
+    assert comprobar(registro)["perdidos"] == 0
+
+    escribir(("carga-hecho", 302), ("carga-perdido", 302))  # answered done, not stored
+    assert comprobar(registro)["perdidos"] == 1
+
+    caso.asunto = "carga-rechazado Asunto"  # a 409 that wrote after all
+    caso.save()
+    escribir(("carga-hecho", 302), ("carga-rechazado", 409))
+    resultado = comprobar(registro)
+    assert resultado["detalle"]["fantasmas"] and resultado["detalle"]["pisados"] == 1
+    assert resultado["perdidos"] == 2
