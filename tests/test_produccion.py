@@ -125,11 +125,12 @@ def test_a_stopping_instance_serves_the_writes_queued_and_sends_reads_elsewhere(
     puerto = _puerto_libre()
     entorno = {
         **os.environ,
-        "DJANGO_SECRET_KEY": "prueba-" + "x" * 50,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        "DJANGO_SETTINGS_MODULE": "efactory.settings.base",
+        # The test settings: static files from the finders, no collectstatic needed.
+        "DJANGO_SETTINGS_MODULE": "efactory.settings.test",
         "GUNICORN_ACCESSLOG": os.devnull,
     }
+    registro = tmp_path / "gunicorn.log"
     maestro = subprocess.Popen(
         [
             str(BIN / "gunicorn"),
@@ -139,17 +140,21 @@ def test_a_stopping_instance_serves_the_writes_queued_and_sends_reads_elsewhere(
         ],
         cwd=RAIZ,
         env=entorno,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stdout=registro.open("wb"),
+        stderr=subprocess.STDOUT,
     )
     try:
         for _ in range(100):
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{puerto}/cuentas/login/") as r:
-                    assert r.status == 200
+                with urllib.request.urlopen(f"http://127.0.0.1:{puerto}/salud/", timeout=5) as r:
                     break
+            except urllib.error.HTTPError as error:
+                pytest.fail(f"gunicorn answered {error.code}: {registro.read_text()[-2000:]}")
             except (urllib.error.URLError, ConnectionError):
                 time.sleep(0.1)
+        else:
+            pytest.fail(f"gunicorn did not start: {registro.read_text()[-2000:]}")
+        assert r.status == 200
         trabajador = int(subprocess.check_output(["pgrep", "-P", str(maestro.pid)]).split()[0])
         os.kill(trabajador, signal.SIGSTOP)  # busy: what arrives now waits in the queue
         escritura, lectura = _pedir(puerto, "POST"), _pedir(puerto, "GET")
