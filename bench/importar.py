@@ -11,10 +11,11 @@ it was: first (not timed) it deletes the stored activities of the file's cases, 
 file's Actividades rows are new rows to validate and insert (every ejecutor and artículo
 made active, so that the demo's inactive ones do not make errors); then it times
 ``Importador.validar()``, ``Importador.importar()`` or ``manage.py importar_casos`` (which
-validates, then imports). Prints one JSON line: {"modo", "casos", "actividades", "segundos",
+validates, then imports); with BENCH_PERFIL=FILE, under cProfile, whose stats go to FILE. Prints one JSON line: {"modo", "casos", "actividades", "segundos",
 "pico_rss_mb", "creados", "actualizados", "errores"}.
 """
 
+import cProfile
 import io
 import json
 import os
@@ -83,6 +84,9 @@ def medir(modo: str, ruta: str) -> dict:
             # the import) would not accept as new: all active, so that the file is valid.
             Ejecutor.objects.update(estatus=Estatus.ACTIVO)
             Articulo.objects.update(activo=True)
+            perfil = cProfile.Profile() if os.environ.get("BENCH_PERFIL") else None
+            if perfil:
+                perfil.enable()
             inicio = time.perf_counter()
             if modo == "comando":
                 call_command("importar_casos", ruta, "--sin-progreso", stdout=io.StringIO())
@@ -101,6 +105,9 @@ def medir(modo: str, ruta: str) -> dict:
                     "actividades": r.filas_actividades,
                 }
             resultado["segundos"] = round(time.perf_counter() - inicio, 2)
+            if perfil:
+                perfil.disable()
+                perfil.dump_stats(os.environ["BENCH_PERFIL"])
             raise Deshacer
     except Deshacer:
         pass

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from efactory import versiones
+from efactory.masivo import GestorMasivo
 
 from .forms import CasoForm
 from .models import Actividad, Caso, EnvioFormulario
@@ -247,6 +248,7 @@ def _guardar_casos(entradas, usuario, motivo) -> list[Caso]:
                 batch_size=500,
                 default_user=usuario,
                 default_change_reason=motivo,
+                manager=GestorMasivo(Caso),
             )
         for caso in otro_cliente:
             caso.seguir_cliente()
@@ -296,4 +298,5 @@ def _guardar_filas(entradas, usuario, motivo) -> None:
             batch_size=1000,
             default_user=usuario,
             default_change_reason=motivo,
+            manager=GestorMasivo(Actividad),
         )
