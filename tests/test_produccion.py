@@ -2,6 +2,7 @@
 settings, a stopping instance that loses no queued request, and nginx's static files, gzip and
 body size, each through the real program."""
 
+import contextlib
 import importlib.util
 import os
 import runpy
@@ -118,17 +119,18 @@ def _respuesta(s: socket.socket) -> str:
     return datos.split(b"\r\n", 1)[0].decode()
 
 
-def test_a_stopping_instance_serves_the_writes_queued_and_sends_reads_elsewhere(tmp_path):
-    """SIGTERM (a rolling deploy) while requests wait unaccepted in the socket's queue: the
-    POST is served (here CSRF's 403: it reached Django) instead of reset, which nginx could
-    not retry; the GET gets the 503 that nginx retries on another instance."""
+@contextlib.contextmanager
+def gunicorn(tmp_path, **entorno_extra):
+    """A real gunicorn with deploy/gunicorn.conf.py and one worker, on a free port, answering
+    /salud/; yields (master process, port). Test settings: static files from the finders,
+    no collectstatic needed."""
     puerto = _puerto_libre()
     entorno = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        # The test settings: static files from the finders, no collectstatic needed.
         "DJANGO_SETTINGS_MODULE": "efactory.settings.test",
         "GUNICORN_ACCESSLOG": os.devnull,
+        **entorno_extra,
     }
     registro = tmp_path / "gunicorn.log"
     maestro = subprocess.Popen(
@@ -146,15 +148,26 @@ def test_a_stopping_instance_serves_the_writes_queued_and_sends_reads_elsewhere(
     try:
         for _ in range(100):
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{puerto}/salud/", timeout=5) as r:
-                    break
-            except urllib.error.HTTPError as error:
-                pytest.fail(f"gunicorn answered {error.code}: {registro.read_text()[-2000:]}")
-            except (urllib.error.URLError, ConnectionError):
+                socket.create_connection(("127.0.0.1", puerto), timeout=5).close()
+                break
+            except OSError:
                 time.sleep(0.1)
         else:
             pytest.fail(f"gunicorn did not start: {registro.read_text()[-2000:]}")
-        assert r.status == 200
+        yield maestro, puerto
+    finally:
+        if maestro.poll() is None:
+            maestro.kill()
+            maestro.wait()
+
+
+def test_a_stopping_instance_serves_the_writes_queued_and_sends_reads_elsewhere(tmp_path):
+    """SIGTERM (a rolling deploy) while requests wait unaccepted in the socket's queue: the
+    POST is served (here CSRF's 403: it reached Django) instead of reset, which nginx could
+    not retry; the GET gets the 503 that nginx retries on another instance."""
+    with gunicorn(tmp_path) as (maestro, puerto):
+        with urllib.request.urlopen(f"http://127.0.0.1:{puerto}/salud/", timeout=10) as r:
+            assert r.status == 200
         trabajador = int(subprocess.check_output(["pgrep", "-P", str(maestro.pid)]).split()[0])
         os.kill(trabajador, signal.SIGSTOP)  # busy: what arrives now waits in the queue
         escritura, lectura = _pedir(puerto, "POST"), _pedir(puerto, "GET")
@@ -165,10 +178,37 @@ def test_a_stopping_instance_serves_the_writes_queued_and_sends_reads_elsewhere(
         assert _respuesta(escritura) == "HTTP/1.1 403 Forbidden"
         assert _respuesta(lectura) == "HTTP/1.1 503 Service Unavailable"
         assert maestro.wait(15) == 0
-    finally:
-        if maestro.poll() is None:
-            maestro.kill()
-            maestro.wait()
+
+
+def test_behind_a_tls_proxy_the_app_trusts_its_x_forwarded_proto(tmp_path):
+    """DJANGO_HTTPS=1 behind nginx: a request nginx received over HTTPS (X-Forwarded-Proto:
+    https, as efactory-comun.conf sets it) is served; one that came over plain HTTP is sent
+    to HTTPS, with HSTS on the secure answer. Through the real gunicorn and its settings."""
+    with gunicorn(tmp_path, DJANGO_HTTPS="1") as (_maestro, puerto):
+
+        def pedir(proto):
+            peticion = urllib.request.Request(
+                f"http://127.0.0.1:{puerto}/salud/",
+                headers={"X-Forwarded-Proto": proto, "Host": "casos.example.com"},
+            )
+            abridor = urllib.request.build_opener(_SinRedirecciones)
+            try:
+                with abridor.open(peticion, timeout=10) as r:
+                    return r.status, r.headers
+            except urllib.error.HTTPError as error:
+                return error.code, error.headers
+
+        estado, cabeceras = pedir("https")
+        assert estado == 200
+        assert "max-age=31536000" in cabeceras["Strict-Transport-Security"]
+        estado, cabeceras = pedir("http")
+        assert estado == 301
+        assert cabeceras["Location"] == "https://casos.example.com/salud/"
+
+
+class _SinRedirecciones(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
 
 
 def test_a_stopping_worker_waits_for_the_imports_it_runs():
