@@ -2,7 +2,8 @@
 restart in the middle (SPEC "Deployment at scale"; issue 14).
 
 1. A fresh PostgreSQL database (CARGA_DB, dropped first) with the demo data plus CARGA_CASOS
-   cases (default 50,000), and CARGA_PERSONAS users ``carga01``… of the Soporte group, each
+   cases (default 50,000), CARGA_EJECUTORES ejecutores and artículos (40) and CARGA_CLIENTES
+   clients (2,000), and CARGA_PERSONAS users ``carga01``… of the Soporte group, each
    with a session already open (people arrive logged in; see bench/locustfile.py).
 2. Two gunicorn instances (deploy/gunicorn.conf.py, GUNICORN_INSTANCIAS=2) on 127.0.0.1:8101
    and :8102, and nginx from Debian's package on 127.0.0.1:8100 with the production site's
@@ -20,7 +21,8 @@ It ends with one line, ``carga: <N> solicitudes, <E> errores 5xx, <L> escrituras
 <X> ms``, and exits 1 when E or L is not 0 (the p95 is reported against its 300 ms target,
 not asserted: timings on a shared machine are noisy).
 
-Environment: CARGA_PERSONAS, CARGA_SEGUNDOS, CARGA_CASOS, CARGA_DB (default efactory_carga),
+Environment: CARGA_PERSONAS, CARGA_SEGUNDOS, CARGA_CASOS, CARGA_EJECUTORES, CARGA_CLIENTES,
+CARGA_DB (default efactory_carga),
 CARGA_PG (default postgres://postgres@127.0.0.1:5432), CARGA_PUERTO (nginx's port, default
 8100; the instances take the next two), CARGA_CONSERVAR=1 (keep the database and the logs).
 """
@@ -45,6 +47,9 @@ BIN = Path(sys.executable).parent
 PERSONAS = int(os.environ.get("CARGA_PERSONAS", "50"))
 SEGUNDOS = int(os.environ.get("CARGA_SEGUNDOS", "120"))
 CASOS = int(os.environ.get("CARGA_CASOS", "50000"))
+# Lookup tables of a real team, not the demo's dozen (README: 40–400 ejecutores).
+EJECUTORES = int(os.environ.get("CARGA_EJECUTORES", "40"))
+CLIENTES = int(os.environ.get("CARGA_CLIENTES", "2000"))
 DB = os.environ.get("CARGA_DB", "efactory_carga")
 PG = os.environ.get("CARGA_PG", "postgres://postgres@127.0.0.1:5432")
 URL = f"{PG}/{DB}"
@@ -81,7 +86,11 @@ def preparar_base():
     manage("migrate", "--noinput", "-v", "0")
     manage("collectstatic", "--noinput", "-v", "0")
     inicio = time.perf_counter()
-    manage("demo", "--casos", str(CASOS), "-v", "0")
+    manage(
+        "demo",
+        *("--casos", str(CASOS), "--ejecutores", str(EJECUTORES)),
+        *("--articulos", str(EJECUTORES), "--clientes", str(CLIENTES), "-v", "0"),
+    )
     print(f"demo + {CASOS:,} casos: {time.perf_counter() - inicio:.0f} s", flush=True)
     with psycopg.connect(URL, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
@@ -127,7 +136,7 @@ def crear_personas(carpeta: Path) -> dict:
         .values_list("pk", flat=True)[:20000]
     )
     (carpeta / "casos.txt").write_text("\n".join(map(str, casos)))
-    ejecutores = list(Ejecutor.objects.filter(estatus="activo").values_list("pk", flat=True)[:40])
+    ejecutores = list(Ejecutor.objects.filter(estatus="activo").values_list("pk", flat=True))
     return {
         "CARGA_CASOS_PK": str(carpeta / "casos.txt"),
         "CARGA_EJECUTORES": ",".join(map(str, ejecutores)),

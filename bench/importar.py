@@ -11,8 +11,9 @@ it was: first (not timed) it deletes the stored activities of the file's cases, 
 file's Actividades rows are new rows to validate and insert (every ejecutor and artículo
 made active, so that the demo's inactive ones do not make errors); then it times
 ``Importador.validar()``, ``Importador.importar()`` or ``manage.py importar_casos`` (which
-validates, then imports); with BENCH_PERFIL=FILE, under cProfile, whose stats go to FILE. Prints one JSON line: {"modo", "casos", "actividades", "segundos",
-"pico_rss_mb", "creados", "actualizados", "errores"}.
+validates, then imports); with BENCH_PERFIL=FILE, under cProfile, whose stats go to FILE.
+Prints one JSON line: {"modo", "casos", "actividades", "segundos", "pico_rss_mb", "creados",
+"actualizados", "errores"}.
 """
 
 import cProfile

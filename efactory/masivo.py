@@ -42,8 +42,8 @@ class GestorMasivo(models.Manager):
         with conexion.cursor() as cursor:
             for inicio in range(0, len(objs), lote):
                 trozo = objs[inicio : inicio + lote]
-                for obj in trozo:
-                    obj._prepare_related_fields_for_save(operation_name="bulk_update", fields=campos)
+                for obj in trozo:  # as bulk_update(): related objects saved, ids taken
+                    obj._prepare_related_fields_for_save("bulk_update", fields=campos)
                 parametros = [
                     c.get_db_prep_save(getattr(obj, c.attname), conexion)
                     for obj in trozo
