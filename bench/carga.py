@@ -333,7 +333,33 @@ def comprobar_guardados(registro: Path) -> dict:
     }
 
 
+def informe(carpeta: Path, entorno: dict) -> tuple[dict, dict, str]:
+    """Check the database, print the details and return the figures and the SPEC's line."""
+    paso("Comprobación en la base de datos")
+    medidas = estadisticas(carpeta)
+    guardados = comprobar_guardados(Path(entorno["CARGA_REGISTRO"]))
+    print(f"  respuestas por código: {medidas['codigos']}")
+    print(f"  pasadas a la otra instancia por nginx: {medidas['reintentos']}")
+    print(
+        f"  guardados: {guardados['guardados']} ({guardados['hechos']} hechos, "
+        f"{guardados['conflictos']} con 409, {guardados['con_errores']} rechazados por el "
+        f"formulario, {guardados['otros']} sin respuesta)"
+    )
+    if guardados["motivos"]:
+        print(f"  motivos de rechazo: {guardados['motivos']}")
+    if guardados["perdidos"]:
+        print(f"  escrituras perdidas: {guardados['detalle']}")
+    print(f"  p50 {medidas['p50']:.0f} ms; p95 objetivo ≤ {OBJETIVO_P95_MS} ms")
+    linea = (
+        f"carga: {medidas['solicitudes']} solicitudes, {medidas['errores']} errores 5xx, "
+        f"{guardados['perdidos']} escrituras perdidas, p95 {medidas['p95']:.0f} ms"
+    )
+    return medidas, guardados, linea
+
+
 def main():
+    if not shutil.which("nginx"):
+        sys.exit("make carga necesita nginx: apt-get install nginx-light")
     carpeta = Path(tempfile.mkdtemp(prefix="efactory-carga-"))
     if os.geteuid() == 0:
         os.chmod(carpeta, 0o755)
@@ -373,28 +399,12 @@ def main():
             if instancia.proceso and instancia.proceso.poll() is None:
                 instancia.detener()
 
-    paso("Comprobación en la base de datos")
-    medidas = estadisticas(carpeta)
-    guardados = comprobar_guardados(Path(entorno["CARGA_REGISTRO"]))
-    print(f"  respuestas por código: {medidas['codigos']}")
-    print(f"  pasadas a la otra instancia por nginx: {medidas['reintentos']}")
-    print(
-        f"  guardados: {guardados['guardados']} ({guardados['hechos']} hechos, "
-        f"{guardados['conflictos']} con 409, {guardados['con_errores']} rechazados por el "
-        f"formulario, {guardados['otros']} sin respuesta)"
-    )
-    if guardados["motivos"]:
-        print(f"  motivos de rechazo: {guardados['motivos']}")
-    if guardados["perdidos"]:
-        print(f"  escrituras perdidas: {guardados['detalle']}")
-    print(f"  p50 {medidas['p50']:.0f} ms; p95 objetivo ≤ {OBJETIVO_P95_MS} ms")
-    linea = (
-        f"carga: {medidas['solicitudes']} solicitudes, {medidas['errores']} errores 5xx, "
-        f"{guardados['perdidos']} escrituras perdidas, p95 {medidas['p95']:.0f} ms"
-    )
+    medidas, guardados, linea = informe(carpeta, entorno)
     if os.environ.get("CARGA_CONSERVAR") == "1":
         print(f"  registros en {carpeta}; base de datos {DB}")
     else:
+        from django.db import connections
+
         connections.close_all()
         import psycopg
 
