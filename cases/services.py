@@ -230,9 +230,10 @@ def _guardar_casos(entradas, usuario, motivo) -> list[Caso]:
         else:
             guardados.append(caso)
             version_de[caso.pk] = version
-            # Only what changed: bulk_update() writes a CASE per field and row.
+            # Only what changed (fewer columns to write and index). The version is not
+            # among them: subir_version() below writes it (and sets it on the instance).
             cambiados = {n for n in form.changed_data if n in CasoForm._meta.fields}
-            campos_de[caso.pk] = (*sorted(cambiados | derivados), "version", "actualizado_en")
+            campos_de[caso.pk] = (*sorted(cambiados | derivados), "actualizado_en")
     if guardados:
         _comprobar_versiones(guardados, version_de)
         versiones.subir_version(Caso, guardados)

@@ -39,6 +39,18 @@ def _puerto_libre() -> int:
         return s.getsockname()[1]
 
 
+def _escucha(puerto: int, segundos: float = 10) -> bool:
+    """Whether something accepts connections on 127.0.0.1:``puerto`` within ``segundos``."""
+    fin = time.monotonic() + segundos
+    while time.monotonic() < fin:
+        try:
+            socket.create_connection(("127.0.0.1", puerto), timeout=1).close()
+            return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
 # --- The client's address ------------------------------------------------------------------
 
 
@@ -146,13 +158,7 @@ def gunicorn(tmp_path, **entorno_extra):
         stderr=subprocess.STDOUT,
     )
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", puerto), timeout=5).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
+        if not _escucha(puerto):
             pytest.fail(f"gunicorn did not start: {registro.read_text()[-2000:]}")
         yield maestro, puerto
     finally:
@@ -248,12 +254,7 @@ def nginx(tmp_path):
     puerto = _puerto_libre()
     conf = _carga().configurar_nginx(carpeta, puerto, [_puerto_libre(), _puerto_libre()], estaticos)
     proceso = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(carpeta)])
-    for _ in range(50):
-        try:
-            socket.create_connection(("127.0.0.1", puerto), timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.1)
+    assert _escucha(puerto), "nginx did not start"
     yield f"http://127.0.0.1:{puerto}"
     proceso.terminate()
     proceso.wait(10)
