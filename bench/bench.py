@@ -32,7 +32,8 @@ of the seeded cases; 3 from 100,000 cases, else 1), BENCH_ACTIVIDADES (the last 
 up to this many activities, where the reports are measured; 3 × BENCH_CASOS from 100,000
 cases, else none), BENCH_CONSERVAR=1 (keep the last size's copy), BENCH_PG (default
 postgres://postgres@127.0.0.1:5432), BENCH_SOLO=busqueda (only the list's text searches and
-their plans, at the first size: a quick before/after).
+their plans, at the first size: a quick before/after), BENCH_SOLO=paginas (the pages and the
+load test at every size, without the exports and the import).
 """
 
 import datetime
@@ -87,6 +88,7 @@ ANOS = int(os.environ.get("BENCH_ANOS", "3" if N >= 100_000 else "1"))
 ACTIVIDADES = int(os.environ.get("BENCH_ACTIVIDADES", str(3 * N) if N >= 100_000 else "0"))
 CARGA = os.environ.get("BENCH_CARGA", "1") == "1"
 SOLO_BUSQUEDA = os.environ.get("BENCH_SOLO") == "busqueda"
+SOLO_PAGINAS = os.environ.get("BENCH_SOLO") == "paginas"
 # The list's text searches: a word of asuntos, a word of client names only (5,000 clients,
 # ~1 in 17 named so), one word of each. Each must be served by the trigram indexes.
 BUSQUEDAS = {
@@ -776,7 +778,7 @@ def main():
         cookie, caso_pk = medir_paginas(medidor, solo_busqueda=SOLO_BUSQUEDA)
         if SOLO_BUSQUEDA:
             return
-        if indice == 0:
+        if indice == 0 and not SOLO_PAGINAS:
             busqueda = plan_busqueda(BUSQUEDA_PLAN)
             paso(f"Exportaciones de {miles(FILAS_EXPORT)} filas")
             exports = [exportar("csv"), exportar("xlsx")]

@@ -18,7 +18,7 @@ from efactory.claves import es_pk
 from efactory.estatus import Estatus
 from efactory.filtros import BLANCO, SelectRapido, con_blanco
 from efactory.formsets import FilaForm
-from efactory.formularios import ayudante
+from efactory.formularios import Celda, ayudante
 from efactory.numeros import NUMERO_INVALIDO, DecimalInput
 from efactory.textos import DEMASIADO_LARGO
 
@@ -111,16 +111,32 @@ class OpcionesCompartidas:
     """One evaluated list of rows, shared by a choice field in every row of a formset.
 
     Without it each row's select runs its own query, to render and again to validate.
+    ``respaldo(pk)``, when given, finds a row the list does not hold (or None): the editor
+    loads only the rows its page shows and its submission names, and a value found some
+    other way (a name typed without JavaScript) is looked up then, once.
     """
 
-    def __init__(self, queryset, label=str):
+    def __init__(self, queryset, label=str, respaldo=None):
+        self.label = label
         self.objetos = list(queryset)
         self.por_pk = {str(obj.pk): obj for obj in self.objetos}
-        self.choices = [("", "---------")] + [(obj.pk, label(obj)) for obj in self.objetos]
+        self.respaldo = respaldo
+        self.buscados = set()
+
+    @property
+    def choices(self):
+        return [("", "---------")] + [(obj.pk, self.label(obj)) for obj in self.objetos]
 
     def buscar(self, valor):
         """The row whose pk is ``valor`` (text or number), or None."""
-        return self.por_pk.get(str(valor))
+        clave = str(valor)
+        if clave not in self.por_pk and self.respaldo and clave not in self.buscados:
+            self.buscados.add(clave)
+            obj = self.respaldo(clave) if es_pk(clave) else None
+            if obj is not None:
+                self.objetos.append(obj)
+                self.por_pk[clave] = obj
+        return self.por_pk.get(clave)
 
 
 class CompartidaModelChoiceField(forms.ModelChoiceField):
@@ -288,23 +304,23 @@ class CasoForm(forms.ModelForm):
             Fieldset(
                 _("Generales"),
                 Div(
-                    Div("asunto", css_class="col-lg-8"),
-                    Div("prioridad", css_class="col-sm-6 col-lg-4"),
-                    Div("cliente", css_class="col-sm-6 col-lg-4"),
-                    Div("contacto", css_class="col-sm-6 col-lg-4"),
-                    Div("coordinador", css_class="col-sm-6 col-lg-4"),
-                    Div("fecha_inicio", css_class="col-sm-6 col-lg-3"),
-                    Div("fecha_cierre", css_class="col-sm-6 col-lg-3"),
-                    Div("etapa", css_class="col-sm-6 col-lg-3"),
-                    Div("avance", css_class="col-sm-6 col-lg-3"),
-                    Div("ejecutor", css_class="col-sm-6 col-lg-4"),
-                    Div("departamento", css_class="col-sm-6 col-lg-4"),
-                    Div("grupo", css_class="col-sm-6 col-lg-4"),
-                    Div("articulo", css_class="col-sm-6 col-lg-4"),
-                    Div("clase", css_class="col-sm-6 col-lg-4"),
-                    Div("origen", css_class="col-sm-6 col-lg-4"),
-                    Div("interno", css_class="col-12"),
-                    Div("comentario", css_class="col-12"),
+                    Celda("asunto", "col-lg-8"),
+                    Celda("prioridad", "col-sm-6 col-lg-4"),
+                    Celda("cliente", "col-sm-6 col-lg-4"),
+                    Celda("contacto", "col-sm-6 col-lg-4"),
+                    Celda("coordinador", "col-sm-6 col-lg-4"),
+                    Celda("fecha_inicio", "col-sm-6 col-lg-3"),
+                    Celda("fecha_cierre", "col-sm-6 col-lg-3"),
+                    Celda("etapa", "col-sm-6 col-lg-3"),
+                    Celda("avance", "col-sm-6 col-lg-3"),
+                    Celda("ejecutor", "col-sm-6 col-lg-4"),
+                    Celda("departamento", "col-sm-6 col-lg-4"),
+                    Celda("grupo", "col-sm-6 col-lg-4"),
+                    Celda("articulo", "col-sm-6 col-lg-4"),
+                    Celda("clase", "col-sm-6 col-lg-4"),
+                    Celda("origen", "col-sm-6 col-lg-4"),
+                    Celda("interno", "col-12"),
+                    Celda("comentario", "col-12"),
                     css_class="row g-3",
                 ),
                 css_id="seccion-generales",
@@ -313,12 +329,12 @@ class CasoForm(forms.ModelForm):
             Fieldset(
                 _("Otros"),
                 Div(
-                    Div("estimado", css_class="col-sm-6 col-lg-3"),
-                    Div("complejidad", css_class="col-sm-6 col-lg-3"),
-                    Div("nivel", css_class="col-sm-6 col-lg-3"),
-                    Div("revisor", css_class="col-sm-6 col-lg-3"),
-                    Div("facturable", css_class="col-12"),
-                    Div("comentario_solucion", css_class="col-12"),
+                    Celda("estimado", "col-sm-6 col-lg-3"),
+                    Celda("complejidad", "col-sm-6 col-lg-3"),
+                    Celda("nivel", "col-sm-6 col-lg-3"),
+                    Celda("revisor", "col-sm-6 col-lg-3"),
+                    Celda("facturable", "col-12"),
+                    Celda("comentario_solucion", "col-12"),
                     css_class="row g-3",
                 ),
                 css_id="seccion-otros",
@@ -646,15 +662,15 @@ class CasoRapidoForm(forms.ModelForm):
         self.helper = ayudante(
             "envio",
             Div(
-                Div("asunto", css_class="col-12"),
-                Div("fecha", css_class="col-sm-4"),
-                Div("prioridad", css_class="col-sm-4"),
-                Div("nivel", css_class="col-sm-4"),
-                Div("cliente", css_class="col-md-6"),
-                Div("contacto", css_class="col-md-6"),
-                Div("ejecutor", css_class="col-md-6"),
-                Div("etapa", css_class="col-md-6"),
-                Div("comentario", css_class="col-12"),
+                Celda("asunto", "col-12"),
+                Celda("fecha", "col-sm-4"),
+                Celda("prioridad", "col-sm-4"),
+                Celda("nivel", "col-sm-4"),
+                Celda("cliente", "col-md-6"),
+                Celda("contacto", "col-md-6"),
+                Celda("ejecutor", "col-md-6"),
+                Celda("etapa", "col-md-6"),
+                Celda("comentario", "col-12"),
                 css_class="row g-3",
             ),
         )

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from efactory import formato
+from efactory.claves import es_pk
 from efactory.estatus import Estatus
 from efactory.formsets import BaseFilasFormSet
 
@@ -101,23 +102,36 @@ class BaseActividadFormSet(BaseFilasFormSet):
                 usados_ej, usados_art
             )
         else:
+            # Only the rows the page shows or the submission names, never the whole tables:
+            # the editor costs the same with 40 ejecutores or 400 (issue 11).
             self.ejecutores = list(
                 Ejecutor.objects.filter(
-                    Q(estatus=Estatus.ACTIVO) | Q(pk__in=usados_ej | ejecutores_del_caso)
+                    pk__in=usados_ej | ejecutores_del_caso | self._enviados("ejecutor")
                 ).order_by("nombre")
             )
             self.articulos = list(
                 Articulo.objects.filter(
-                    Q(activo=True) | Q(pk__in=usados_art | articulos_del_caso)
+                    pk__in=usados_art | articulos_del_caso | self._enviados("articulo")
                 ).order_by("nombre")
             )
             self.opciones_ejecutor, self.opciones_articulo = opciones_de_filas(
-                self.ejecutores, self.articulos, usados_ej, usados_art
+                self.ejecutores, self.articulos, usados_ej, usados_art, respaldo=True
             )
         # The import draws no page: no template row for JavaScript to copy.
         plantilla = [] if self._catalogo is not None else [self.empty_form]
         for form in [*self.forms, *plantilla]:
             self._preparar(form)
+
+    def _enviados(self, campo: str) -> set:
+        """The keys the submission names in the rows' ``campo`` (``actividades-3-ejecutor``)."""
+        if not self.is_bound:
+            return set()
+        inicio, fin = f"{self.prefix}-", f"-{campo}"
+        return {
+            int(valor)
+            for clave, valor in self.data.items()
+            if clave.startswith(inicio) and clave.endswith(fin) and es_pk(valor)
+        }
 
     def _preparar(self, form):
         for name, opciones in (
@@ -273,14 +287,28 @@ class BaseActividadFormSet(BaseFilasFormSet):
                     break
 
 
-def opciones_de_filas(ejecutores, articulos, usados_ej: set, usados_art: set):
+def opciones_de_filas(ejecutores, articulos, usados_ej: set, usados_art: set, respaldo=False):
     """The ejecutor and artículo choices of a case's rows: the active ones, plus those its
-    stored rows already use (an inactive ejecutor stays valid on the rows that have it)."""
+    stored rows already use (an inactive ejecutor stays valid on the rows that have it).
+
+    ``respaldo``: ``ejecutores`` and ``articulos`` may not hold every row a submission
+    names; one outside them is looked up under the same rule when asked for.
+    """
+    activo_ej = Q(estatus=Estatus.ACTIVO) | Q(pk__in=usados_ej)
+    activo_art = Q(activo=True) | Q(pk__in=usados_art)
     return (
         OpcionesCompartidas(
-            e for e in ejecutores if e.estatus == Estatus.ACTIVO or e.pk in usados_ej
+            (e for e in ejecutores if e.estatus == Estatus.ACTIVO or e.pk in usados_ej),
+            respaldo=(lambda pk: Ejecutor.objects.filter(activo_ej, pk=pk).first())
+            if respaldo
+            else None,
         ),
-        OpcionesCompartidas(a for a in articulos if a.activo or a.pk in usados_art),
+        OpcionesCompartidas(
+            (a for a in articulos if a.activo or a.pk in usados_art),
+            respaldo=(lambda pk: Articulo.objects.filter(activo_art, pk=pk).first())
+            if respaldo
+            else None,
+        ),
     )
 
 

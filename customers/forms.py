@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from efactory import versiones
 from efactory.formsets import FilaForm
-from efactory.formularios import ayudante
+from efactory.formularios import Celda, ayudante
 from efactory.textos import DEMASIADO_LARGO
 
 from .models import Cliente, Contacto
@@ -80,15 +80,15 @@ class ClienteForm(forms.ModelForm):
             Fieldset(
                 _("Datos del cliente"),
                 Div(
-                    Div("codigo", css_class="col-sm-4 col-lg-2"),
-                    Div("nombre", css_class="col-sm-8 col-lg-6"),
-                    Div("tipo", css_class="col-sm-6 col-lg-2"),
-                    Div("estatus", css_class="col-sm-6 col-lg-2"),
-                    Div("rif", css_class="col-sm-6 col-lg-3"),
-                    Div("email", css_class="col-sm-6 col-lg-5"),
-                    Div("telefono", css_class="col-sm-6 col-lg-4"),
-                    Div("direccion", css_class="col-lg-8"),
-                    Div("interno", css_class="col-lg-4 pt-lg-4"),
+                    Celda("codigo", "col-sm-4 col-lg-2"),
+                    Celda("nombre", "col-sm-8 col-lg-6"),
+                    Celda("tipo", "col-sm-6 col-lg-2"),
+                    Celda("estatus", "col-sm-6 col-lg-2"),
+                    Celda("rif", "col-sm-6 col-lg-3"),
+                    Celda("email", "col-sm-6 col-lg-5"),
+                    Celda("telefono", "col-sm-6 col-lg-4"),
+                    Celda("direccion", "col-lg-8"),
+                    Celda("interno", "col-lg-4 pt-lg-4"),
                     css_class="row g-3",
                 ),
                 "version",

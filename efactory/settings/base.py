@@ -103,8 +103,9 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 
-# Widget templates may live in the project's templates/ folder.
-FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+# Widget templates may live in the project's templates/ folder (TemplatesSetting); Django's
+# basic input, select and textarea widgets are drawn in Python (efactory/dibujo.py).
+FORM_RENDERER = "efactory.dibujo.Renderizador"
 
 ROOT_URLCONF = "efactory.urls"
 WSGI_APPLICATION = "efactory.wsgi.application"

@@ -7,7 +7,7 @@ import pytest
 from django.db import IntegrityError, connection
 from django.utils.html import escape
 
-from cases.models import Actividad, Caso
+from cases.models import Actividad, Articulo, Caso, Ejecutor
 from tests.cases.datos import (
     INICIO,
     PREFIJO,
@@ -32,6 +32,7 @@ from tests.factories import (
     ContactoFactory,
     EjecutorFactory,
 )
+from tests.formularios import cuerpo_de_la_pagina
 
 pytestmark = pytest.mark.django_db
 
@@ -792,11 +793,44 @@ def test_the_new_case_page_runs_a_fixed_number_of_queries(
     cliente_soporte.get(URL_NUEVO)  # warm up the session and caches
 
     # 1-4 session, user, user permissions, group permissions
-    # 5 the active ejecutores (the rows, Coord., Ejecutor, Revisor)
-    # 6 the active articulos (the rows, Artículo)
-    # 7-9 the choices of Depto., Grupo and Clase
-    with django_assert_num_queries(9):
+    # 5-7 the choices of Depto., Grupo and Clase
+    # (no ejecutor or artículo: a new case names none, and the lupas find the others)
+    with django_assert_num_queries(7):
         cliente_soporte.get(URL_NUEVO)
+
+
+def test_the_editor_loads_only_the_ejecutores_and_articulos_it_shows(
+    cliente_soporte, ejecutor, monkeypatch
+):
+    """Issue 11: the editor of a case costs the same with 40 ejecutores or 400. It reads the
+    ones its case and rows name, not every active one; a save reads those it is sent."""
+    caso = caso_con_actividades(3, ejecutor)
+    leidos = []
+    for modelo in (Ejecutor, Articulo):
+        real = modelo.from_db.__func__
+        monkeypatch.setattr(
+            modelo, "from_db", classmethod(lambda cls, *a, r=real: leidos.append(cls) or r(cls, *a))
+        )
+
+    def leidos_al_abrir():
+        leidos.clear()
+        respuesta = cliente_soporte.get(url_editar(caso))
+        assert respuesta.status_code == 200
+        return respuesta, leidos.count(Ejecutor), leidos.count(Articulo)
+
+    _respuesta, ejecutores, articulos = leidos_al_abrir()
+    otros = EjecutorFactory.create_batch(60)
+    ArticuloFactory.create_batch(60)
+    respuesta, *con_mas = leidos_al_abrir()
+    assert con_mas == [ejecutores, articulos]
+
+    # A save that moves a row to another ejecutor reads that one too, and saves it.
+    leidos.clear()
+    datos = cuerpo_de_la_pagina(respuesta.content.decode(), "editor-caso")
+    datos["actividades-0-ejecutor"] = str(otros[41].pk)
+    assert cliente_soporte.post(url_editar(caso), datos).status_code == 302
+    assert leidos.count(Ejecutor) < 10  # of 61
+    assert caso.actividades.filter(ejecutor=otros[41]).count() == 1
 
 
 def _opciones(html: str, nombre: str) -> list[str]:
