@@ -37,6 +37,7 @@ load test at every size, without the exports and the import).
 """
 
 import datetime
+import gc
 import json
 import os
 import platform
@@ -164,6 +165,8 @@ def preparar_base(db, tamano, plantilla=None, actividades=0):
     carga = time.perf_counter() - inicio
     with psycopg.connect(URL, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
+        # Write out what loading the data dirtied now, not while the pages are timed.
+        conn.execute("CHECKPOINT")
     return carga
 
 
@@ -267,6 +270,110 @@ class Medidor:
             flush=True,
         )
         return fila
+
+
+def paginas_comparadas(caso_pk, ejecutor):
+    """The pages compared between lookup sizes (issue 11, goal 1): name → (user, URL)."""
+    return {
+        "Lista, primera página": ("coordinador", "/casos/"),
+        "Lista filtrada (etapa + ejecutor)": (
+            "coordinador",
+            f"/casos/?etapa=retrasada&ejecutor={ejecutor}",
+        ),
+        "Lista, búsqueda de texto": ("coordinador", "/casos/?q=migracion"),
+        "Lista ordenada por cliente": ("coordinador", "/casos/?orden=cliente"),
+        "Editor GET (500 actividades)": ("coordinador", f"/casos/{caso_pk}/editar/"),
+        "Próximos Casos a Ejecutar": ("coordinador", "/casos/proximos/"),
+        "Inicio (coordinador)": ("coordinador", "/"),
+        "Inicio (equipo)": ("admin", "/"),
+        "Actividades (semana actual)": ("coordinador", "/actividades/"),
+        "Alta rápida (GET)": ("coordinador", "/casos/rapido/"),
+    }
+
+
+def comparar_intercalado(bases: list[dict]) -> list[dict]:
+    """Each page on every lookup size, the sizes taking turns: a few requests on one
+    database, then on the next, round after round, so that whatever else the machine does
+    meanwhile (another process, PostgreSQL writing out the copy it just made) weighs on
+    every size alike. Measured one size after the other, minutes apart, the same unchanged
+    page differed by up to 2× between the sizes on this shared machine.
+
+    ``bases``: {"db", "etiqueta", "caso_pk", "ejecutor"} per size. Returns a row per page:
+    the median of every timed request on each size, and the HTML size on each.
+    """
+    from django.contrib.auth import get_user_model
+    from django.db import connections
+
+    rondas = 5 if REPS >= 10 else 2
+    por_ronda = max(REPS // 4, 3)
+    clientes = []
+    for base in bases:
+        usar_base(base["db"])
+        porquien = {}
+        for usuario in ("coordinador", "admin"):
+            porquien[usuario] = Medidor().Client()
+            porquien[usuario].force_login(get_user_model().objects.get(username=usuario))
+        clientes.append(porquien)
+    primeras = paginas_comparadas(bases[0]["caso_pk"], bases[0]["ejecutor"])
+    filas = []
+    for nombre in primeras:
+        tiempos = [[] for _ in bases]
+        kb = [None for _ in bases]
+        for ronda in range(rondas):
+            # Every other round the other size goes first; each block starts after a full
+            # garbage collection, so that neither size inherits the other's garbage.
+            orden = list(enumerate(bases))
+            for i, base in orden if ronda % 2 == 0 else orden[::-1]:
+                usuario, ruta = paginas_comparadas(base["caso_pk"], base["ejecutor"])[nombre]
+                cliente = clientes[i][usuario]
+                usar_base(base["db"])
+                for _ in range(2):  # reconnect and warm up, untimed
+                    respuesta = cliente.get(ruta)
+                    assert respuesta.status_code == 200, (nombre, base["db"])
+                gc.collect()
+                for _ in range(por_ronda):
+                    inicio = time.perf_counter()
+                    respuesta = cliente.get(ruta)
+                    tiempos[i].append((time.perf_counter() - inicio) * 1000)
+                kb[i] = len(respuesta.content) / 1024
+        filas.append(
+            {
+                "pagina": nombre,
+                "p50": [statistics.median(t) for t in tiempos],
+                "kb": kb,
+            }
+        )
+        p50 = " / ".join(f"{statistics.median(t):.1f}" for t in tiempos)
+        print(f"  {nombre}: p50 {p50} ms", flush=True)
+    connections.close_all()
+    return filas
+
+
+def usar_base(db):
+    """Point Django's default connection at ``db`` (reconnecting on the next query)."""
+    from django.db import connections
+
+    connections["default"].close()
+    connections["default"].settings_dict["NAME"] = db
+
+
+def tabla_intercalada(bases, filas) -> list[str]:
+    encabezado = " | ".join(f"{b['etiqueta']}: p50 ms (KB)" for b in bases)
+    lineas = [
+        "",
+        "Cada página con cada tamaño, por turnos (la misma ventana de tiempo para todos los "
+        "tamaños; objetivo: ≤ 10 % de diferencia):",
+        "",
+        f"| página | {encabezado} | último ÷ primero |",
+        "|---|" + "---:|" * (len(bases) + 1),
+    ]
+    for fila in filas:
+        celdas = " | ".join(
+            f"{p50:.1f} ({kb:.0f} KB)" for p50, kb in zip(fila["p50"], fila["kb"], strict=True)
+        )
+        razon = fila["p50"][-1] / fila["p50"][0]
+        lineas.append(f"| {fila['pagina']} | {celdas} | {razon:.2f}× |")
+    return lineas
 
 
 def explain_ms(sql):
@@ -654,11 +761,16 @@ def contar():
     }
 
 
+def ejecutor_filtrado() -> int:
+    """The ejecutor of the filtered list: the second active one."""
+    from cases.models import Ejecutor
+
+    return Ejecutor.objects.filter(estatus="activo").order_by("pk").values_list("pk", flat=True)[1]
+
+
 def medir_paginas(medidor, solo_busqueda=False):
     """Every page, on the database URL points at now."""
     from django.contrib.auth import get_user_model
-
-    from cases.models import Ejecutor
 
     User = get_user_model()
     cliente = medidor.Client()
@@ -666,9 +778,7 @@ def medir_paginas(medidor, solo_busqueda=False):
     cliente_admin = medidor.Client()
     cliente_admin.force_login(User.objects.get(username="admin"))
     caso = caso_de_500()
-    ejecutor = (
-        Ejecutor.objects.filter(estatus="activo").order_by("pk").values_list("pk", flat=True)[1]
-    )
+    ejecutor = ejecutor_filtrado()
 
     objetivo_lista = "p95 ≤ 150 ms y ≤ ½ admin"
     medidor.medir("Lista, primera página", lambda: cliente.get("/casos/"), objetivo_lista)
@@ -765,7 +875,7 @@ def main():
 
     django.setup()
 
-    medidas, exports, busqueda, importados = [], [], "", []
+    medidas, exports, busqueda, importados, bases = [], [], "", [], []
     for indice, tamano in enumerate(TAMANOS):
         if indice:
             db = base_de(tamano, indice)
@@ -791,10 +901,28 @@ def main():
             paso("Carga con gunicorn + wrk")
             carga, nota = carga_con_wrk(cookie, caso_pk)
         medidas.append({"conteo": conteo, "medidor": medidor, "carga": carga, "nota_carga": nota})
-        if indice and os.environ.get("BENCH_CONSERVAR") != "1":
-            soltar_base(base_de(tamano, indice))
+        bases.append(
+            {
+                "db": base_de(tamano, indice) if indice else DB,
+                "etiqueta": etiqueta(tamano),
+                "caso_pk": caso_pk,
+                "ejecutor": ejecutor_filtrado(),
+            }
+        )
 
-    texto = tabla(medidas, exports, busqueda, tiempo_carga) + tabla_importacion(importados)
+    intercalada = []
+    if len(bases) > 1:
+        paso("Páginas con cada tamaño, por turnos")
+        intercalada = tabla_intercalada(bases, comparar_intercalado(bases))
+    if os.environ.get("BENCH_CONSERVAR") != "1":
+        for base in bases[1:]:
+            soltar_base(base["db"])
+
+    texto = (
+        tabla(medidas, exports, busqueda, tiempo_carga)
+        + "\n".join(intercalada)
+        + tabla_importacion(importados)
+    )
     destino = RAIZ / "bench" / "results" / f"bench-{N}-{datetime.date.today():%Y%m%d}.md"
     destino.parent.mkdir(parents=True, exist_ok=True)
     destino.write_text(texto, encoding="utf-8")

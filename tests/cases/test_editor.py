@@ -778,9 +778,9 @@ def test_the_editor_get_runs_the_same_queries_for_5_and_200_rows(
     # 5 the case with propietario, cliente and contacto (with its cliente): the Cliente and
     #   Contacto lupas show them from there
     # 6 the rows, with ejecutor and articulo
-    # 7 the ejecutores: active, the rows' and the case's (coordinador, ejecutor, revisor),
-    #   for the rows and for Coord., Ejecutor and Revisor
-    # 8 the articulos: active, the rows' and the case's, for the rows and for Artículo
+    # 7 the ejecutores the rows and the case (coordinador, ejecutor, revisor) name, not
+    #   every active one: for the rows' names and for Coord., Ejecutor and Revisor
+    # 8 the articulos the rows and the case name (none named: no query)
     # 9-11 the choices of Depto., Grupo and Clase
     with django_assert_num_queries(11):
         cliente_soporte.get(url_editar(muchos))
