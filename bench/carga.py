@@ -107,6 +107,7 @@ def django_listo():
 
 def crear_personas(carpeta: Path) -> dict:
     """The users of the crowd, the cases' keys for the locustfile, the ejecutores to filter."""
+    from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.auth.models import Group, User
     from django.contrib.sessions.backends.db import SessionStore
@@ -123,7 +124,7 @@ def crear_personas(carpeta: Path) -> dict:
         # What django.contrib.auth.login() stores: the person arrives logged in.
         sesion = SessionStore()
         sesion[SESSION_KEY] = str(usuario.pk)
-        sesion[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        sesion[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]
         sesion[HASH_SESSION_KEY] = usuario.get_session_auth_hash()
         sesion.create()
         sesiones.append(sesion.session_key)

@@ -100,7 +100,8 @@ MIDDLEWARE = [
 AUTHENTICATION_BACKENDS = [
     # Refuses logins of a username+IP pair locked out after repeated failures.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend, with the permissions read in one query instead of two.
+    "efactory.permisos.Permisos",
 ]
 
 # Widget templates may live in the project's templates/ folder (TemplatesSetting); Django's

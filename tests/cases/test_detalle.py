@@ -82,10 +82,10 @@ def test_the_detail_page_runs_the_same_queries_for_5_and_200_rows(
     consultas_muchos = consultas(cliente_soporte, "get", f"/casos/{muchos.pk}/")
 
     assert len(consultas_pocos) == len(consultas_muchos), "\n".join(consultas_muchos)
-    # 1-4 session, user, user permissions, group permissions
-    # 5 the case with all its related rows joined
-    # 6 its activities with ejecutor and articulo (prefetch)
-    with django_assert_num_queries(6):
+    # 1-3 session, user, permissions (one query, efactory/permisos.py)
+    # 4 the case with all its related rows joined
+    # 5 its activities with ejecutor and articulo (prefetch)
+    with django_assert_num_queries(5):
         cliente_soporte.get(f"/casos/{muchos.pk}/")
 
 

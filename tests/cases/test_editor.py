@@ -774,15 +774,15 @@ def test_the_editor_get_runs_the_same_queries_for_5_and_200_rows(
     consultas_muchos = consultas(cliente_soporte, "get", url_editar(muchos))
 
     assert len(consultas_pocos) == len(consultas_muchos), "\n".join(consultas_muchos)
-    # 1-4 session, user, user permissions, group permissions
-    # 5 the case with propietario, cliente and contacto (with its cliente): the Cliente and
+    # 1-3 session, user, permissions (one query, efactory/permisos.py)
+    # 4 the case with propietario, cliente and contacto (with its cliente): the Cliente and
     #   Contacto lupas show them from there
-    # 6 the rows, with ejecutor and articulo
-    # 7 the ejecutores the rows and the case (coordinador, ejecutor, revisor) name, not
+    # 5 the rows, with ejecutor and articulo
+    # 6 the ejecutores the rows and the case (coordinador, ejecutor, revisor) name, not
     #   every active one: for the rows' names and for Coord., Ejecutor and Revisor
-    # 8 the articulos the rows and the case name (none named: no query)
-    # 9-11 the choices of Depto., Grupo and Clase
-    with django_assert_num_queries(11):
+    # 7 the articulos the rows and the case name (none named: no query)
+    # 8-10 the choices of Depto., Grupo and Clase
+    with django_assert_num_queries(10):
         cliente_soporte.get(url_editar(muchos))
 
 
@@ -792,10 +792,10 @@ def test_the_new_case_page_runs_a_fixed_number_of_queries(
     ArticuloFactory()
     cliente_soporte.get(URL_NUEVO)  # warm up the session and caches
 
-    # 1-4 session, user, user permissions, group permissions
-    # 5-7 the choices of Depto., Grupo and Clase
+    # 1-3 session, user, permissions (one query, efactory/permisos.py)
+    # 4-6 the choices of Depto., Grupo and Clase
     # (no ejecutor or artículo: a new case names none, and the lupas find the others)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         cliente_soporte.get(URL_NUEVO)
 
 
@@ -905,18 +905,18 @@ def test_the_editor_post_runs_the_same_queries_for_5_and_200_unchanged_rows(
         cliente_soporte, "post", url_editar(pocos), _post_sin_cambios_mas_uno(pocos)
     )
 
-    # 1-4 session, user, user permissions, group permissions
-    # 5 the case, with propietario and cliente
-    # 6-7 the case form's chosen cliente and ejecutor (ModelChoiceField lookups)
-    # 8 the stored rows (every posted row id is checked against this one query)
-    # 9-10 the shared ejecutor and articulo choices of the rows
-    # 11 the ejecutores' other activities on the rows' days (no overlap across cases)
-    # 12 SAVEPOINT, 13 UPDATE … version = version + 1 WHERE version = … (the conflict check)
-    # 14 UPDATE of the case, 15 INSERT of its history record
-    # 16 UPDATE of the one changed row, 17 INSERT of its history record
+    # 1-3 session, user, permissions (one query, efactory/permisos.py)
+    # 4 the case, with propietario and cliente
+    # 5-6 the case form's chosen cliente and ejecutor (ModelChoiceField lookups)
+    # 7 the stored rows (every posted row id is checked against this one query)
+    # 8-9 the shared ejecutor and articulo choices of the rows
+    # 10 the ejecutores' other activities on the rows' days (no overlap across cases)
+    # 11 SAVEPOINT, 13 UPDATE … version = version + 1 WHERE version = … (the conflict check)
+    # 13 UPDATE of the case, 15 INSERT of its history record
+    # 15 UPDATE of the one changed row, 17 INSERT of its history record
     # PostgreSQL: 18 SET CONSTRAINTS actividad_sin_solapes IMMEDIATE
-    # 18/19 RELEASE SAVEPOINT
-    esperadas = 19 if connection.vendor == "postgresql" else 18
+    # 17/18 RELEASE SAVEPOINT
+    esperadas = 18 if connection.vendor == "postgresql" else 17
     assert len(consultas_pocos) == esperadas, "\n".join(consultas_pocos)
     cuerpo = _post_sin_cambios_mas_uno(muchos)
     with django_assert_num_queries(esperadas):

@@ -592,10 +592,10 @@ def test_the_export_runs_the_same_queries_for_5_and_50_cases(
 
     assert len(filas_muchos) > len(filas_pocos)
     assert len(pocos) == len(muchos), "\n".join(muchos)
-    # 1-4 session, user, user permissions, group permissions
-    # 5 the cases with their related names joined and their total and billable minutes as
+    # 1-3 session, user, permissions (one query, efactory/permisos.py)
+    # 4 the cases with their related names joined and their total and billable minutes as
     #   subqueries (read in chunks from one query; on PostgreSQL a server-side cursor,
     #   DECLARE …, whose fetches are not logged)
-    # 6 XLSX only: the activities of those cases (Actividades sheet), read the same way
-    with django_assert_num_queries(6 if formato == "xlsx" else 5):
+    # 5 XLSX only: the activities of those cases (Actividades sheet), read the same way
+    with django_assert_num_queries(5 if formato == "xlsx" else 4):
         contenido(cliente_coordinador.get(URL, {"formato": formato}))

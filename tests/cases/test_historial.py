@@ -294,13 +294,13 @@ def test_the_page_runs_the_same_queries_for_a_short_and_a_long_history(
     de_la_larga = consultas(cliente_soporte, "get", url_historial(larga))
 
     assert len(de_la_corta) == len(de_la_larga), "\n".join(de_la_larga)
-    # 1-4 session, user, user permissions, group permissions
-    # 5 the case with its cliente
-    # 6 the case's history records, with their users
-    # 7 its rows' history records, with their users
-    # 8-12 the names of what they point to, one query per table for the whole page:
+    # 1-3 session, user, permissions (one query, efactory/permisos.py)
+    # 4 the case with its cliente
+    # 5 the case's history records, with their users
+    # 6 its rows' history records, with their users
+    # 7-11 the names of what they point to, one query per table for the whole page:
     #   clientes, ejecutores (the case's and the rows'), grupos, contactos, artículos
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         cliente_soporte.get(url_historial(larga))
 
 

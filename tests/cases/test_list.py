@@ -722,15 +722,15 @@ def test_the_list_runs_the_same_queries_for_10_and_100_rows(
     assert len(numeros(cien.respuesta)) == 100
 
     assert len(diez) == len(cien), "\n".join(cien)
-    # 1-4 session, user, user permissions, group permissions
-    # 5 the bounded count of the filtered cases (SELECT COUNT(*) FROM (… LIMIT cota + 1))
-    # 6 the keys of the page (LIMIT/OFFSET over the sort's index only)
-    # 7 the page of cases by those keys, with cliente and ejecutor joined
-    # 8 the total and billable hours of those cases (one SUM over their activities)
-    # 9-11 the filter form's choices of grupo, depto. and clase (coord., ejecutor and
+    # 1-3 session, user, permissions (one query, efactory/permisos.py)
+    # 4 the bounded count of the filtered cases (SELECT COUNT(*) FROM (… LIMIT cota + 1))
+    # 5 the keys of the page (LIMIT/OFFSET over the sort's index only)
+    # 6 the page of cases by those keys, with cliente and ejecutor joined
+    # 7 the total and billable hours of those cases (one SUM over their activities)
+    # 8-10 the filter form's choices of grupo, depto. and clase (coord., ejecutor and
     #   artículo are lupas, like cliente, and so are the bulk action bar's ejecutor and
     #   coord.: with nothing chosen they read no rows)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         cliente_coordinador.get(URL, {**params, "por_pagina": "100"})
 
 

@@ -476,10 +476,10 @@ def test_the_search_runs_the_same_queries_for_10_and_100_matching_rows(
     for tabla in pocos:
         assert pocos[tabla].respuesta.status_code == muchos[tabla].respuesta.status_code == 200
         assert len(muchos[tabla]) == len(pocos[tabla]), "\n".join(muchos[tabla])
-    # 1-4 session, user, user permissions, group permissions
-    # 5 the 20 rows (contacts: with their client joined)
+    # 1-3 session, user, permissions (one query, efactory/permisos.py)
+    # 4 the 20 rows (contacts: with their client joined)
     for tabla in pocos:
-        with django_assert_num_queries(5):
+        with django_assert_num_queries(4):
             cliente_soporte.get(url(tabla), params)
 
 

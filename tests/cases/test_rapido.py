@@ -85,12 +85,13 @@ def test_it_shows_the_defaults(cliente_soporte):
 def test_it_runs_a_fixed_number_of_queries(cliente_soporte, nandu, ana, django_assert_num_queries):
     cliente_soporte.get(URL)  # warm up the session and caches
 
-    # 1-4 session, user, user permissions, group permissions; Cliente, Contacto and Ejecutor
-    #   render no rows until one is chosen (their lupas search as the user types)
-    with django_assert_num_queries(4):
+    # 1-3 session, user, permissions (one query, efactory/permisos.py); Cliente, Contacto
+    #   and Ejecutor render no rows until one is chosen (their lupas search as the user
+    #   types)
+    with django_assert_num_queries(3):
         cliente_soporte.get(URL)
     # 5-6 the client and the ejecutor passed in the URL ("Guardar y agregar otro" keeps them)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         cliente_soporte.get(URL, {"cliente": nandu.pk, "ejecutor": ana.pk})
 
 

@@ -127,10 +127,10 @@ def test_the_page_runs_the_same_queries_for_few_and_many_contacts_and_cases(
 
     assert de_poco.respuesta.status_code == de_mucho.respuesta.status_code == 200
     assert len(de_poco) == len(de_mucho), "\n".join(de_mucho)
-    # 1-4 session, user, user permissions, group permissions
-    # 5 the client
-    # 6 its contacts (prefetch)
-    # 7 number of cases and hours (one aggregate)
-    # 8 the latest cases with ejecutor and hours (subqueries)
-    with django_assert_num_queries(8):
+    # 1-3 session, user, permissions (one query, efactory/permisos.py)
+    # 4 the client
+    # 5 its contacts (prefetch)
+    # 6 number of cases and hours (one aggregate)
+    # 7 the latest cases with ejecutor and hours (subqueries)
+    with django_assert_num_queries(7):
         cliente_soporte.get(url(mucho))

@@ -286,10 +286,10 @@ def test_the_edit_page_runs_the_same_queries_for_2_and_30_contacts(
     consultas_muchos = consultas(cliente_coordinador, "get", url_editar(muchos))
 
     assert len(consultas_pocos) == len(consultas_muchos), "\n".join(consultas_muchos)
-    # 1-4 session, user, user permissions, group permissions
-    # 5 the client
-    # 6 its contacts
-    with django_assert_num_queries(6):
+    # 1-3 session, user, permissions (one query, efactory/permisos.py)
+    # 4 the client
+    # 5 its contacts
+    with django_assert_num_queries(5):
         cliente_coordinador.get(url_editar(muchos))
 
 
@@ -315,20 +315,20 @@ def test_saving_runs_the_same_queries_for_2_and_30_unchanged_contacts(
 
     assert len(consultas_pocos) == len(consultas_muchos), "\n".join(consultas_muchos)
     assert Contacto.objects.filter(cliente=muchos, cargo="Cambiado").count() == 1
-    # 1-4 session, user, user permissions, group permissions
-    # 5 the client
-    # 6 another client with the same código, any case (its error message names it)
-    # 7-12 the model's constraints, each SAVEPOINT, check, RELEASE (Django puts a check in a
+    # 1-3 session, user, permissions (one query, efactory/permisos.py)
+    # 4 the client
+    # 5 another client with the same código, any case (its error message names it)
+    # 6-11 the model's constraints, each SAVEPOINT, check, RELEASE (Django puts a check in a
     #   savepoint when a transaction is open, here the test's): RIF unique if given, estatus
-    # 13 the unique código (model validation)
-    # 14 the stored contacts (every posted row id is checked against this one query)
-    # 15 SAVEPOINT, 16 UPDATE … version = version + 1 WHERE version = … (the conflict check)
-    # 17 UPDATE of the client, 18 INSERT of its history record
-    # 19 UPDATE of the one changed contact, 20 INSERT of its history record
-    # 21 RELEASE SAVEPOINT
+    # 12 the unique código (model validation)
+    # 13 the stored contacts (every posted row id is checked against this one query)
+    # 14 SAVEPOINT, 16 UPDATE … version = version + 1 WHERE version = … (the conflict check)
+    # 16 UPDATE of the client, 18 INSERT of its history record
+    # 18 UPDATE of the one changed contact, 20 INSERT of its history record
+    # 20 RELEASE SAVEPOINT
     otro = _cliente_con_contactos(30)
     cuerpo = _post_con_un_cambio(otro)
-    with django_assert_num_queries(21):
+    with django_assert_num_queries(20):
         cliente_coordinador.post(url_editar(otro), cuerpo)
     assert Contacto.objects.filter(cliente=otro, cargo="Cambiado").count() == 1
 
