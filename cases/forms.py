@@ -20,7 +20,7 @@ from efactory.filtros import BLANCO, SelectRapido, con_blanco
 from efactory.formsets import FilaForm
 from efactory.formularios import Celda, ayudante
 from efactory.numeros import NUMERO_INVALIDO, DecimalInput
-from efactory.textos import DEMASIADO_LARGO
+from efactory.textos import DEMASIADO_LARGO, ConMiles
 
 from .models import Actividad, Articulo, Caso, Clase, Departamento, Ejecutor, Grupo
 from .widgets import LupaSelect
@@ -215,9 +215,11 @@ class CasoForm(forms.ModelForm):
         error_messages = {
             "asunto": {
                 "required": _("Escriba el asunto del caso."),
-                "max_length": _(
-                    "El asunto admite como máximo %(limit_value)d caracteres "
-                    "(tiene %(show_value)d)."
+                "max_length": ConMiles(
+                    _(
+                        "El asunto admite como máximo %(limit_value)s caracteres "
+                        "(tiene %(show_value)s)."
+                    )
                 ),
             },
             "cliente": {"required": _("Seleccione el cliente del caso.")},

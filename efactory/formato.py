@@ -71,6 +71,12 @@ def decimal_local(valor, decimales: int | None = 2) -> str:
     return formats.number_format(numero, decimal_pos=decimales, use_l10n=True)
 
 
+def entero(valor: int) -> str:
+    """A whole number with the thousands grouped as the active language writes them
+    ("10.000" in Spanish): a limit or a count a person reads in a message."""
+    return formats.number_format(valor, use_l10n=True, force_grouping=True)
+
+
 @register.filter
 def si_no(valor) -> str:
     """A boolean as Sí or No."""

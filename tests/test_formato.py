@@ -114,3 +114,30 @@ def test_templates_use_the_same_formatter():
     assert plantilla.render(contexto) == (
         "09/03/2026 08:00 10/03/2026 21:30 10/03/2026 21:30:15 2,50 2,5 Sí [—]"
     )
+
+
+def test_a_too_long_message_groups_the_thousands_of_its_numbers():
+    """ "Admite como máximo 10.000 caracteres (tiene 10.200)", not 10000: efactory/textos.py."""
+    from django import forms
+    from django.utils import translation
+
+    from efactory.textos import DEMASIADO_LARGO
+
+    campo = forms.CharField(max_length=10_000, error_messages={"max_length": DEMASIADO_LARGO})
+    with translation.override("es"):
+        with pytest.raises(forms.ValidationError) as error:
+            campo.clean("x" * 10_200)
+        assert error.value.messages == [
+            "Admite como máximo 10.000 caracteres (tiene 10.200): acorte el texto."
+        ]
+    with translation.override("en"):
+        with pytest.raises(forms.ValidationError) as error:
+            campo.clean("x" * 10_200)
+        assert "10,000" in error.value.messages[0] and "10,200" in error.value.messages[0]
+    # Small numbers read as before.
+    corto = forms.CharField(max_length=200, error_messages={"max_length": DEMASIADO_LARGO})
+    with translation.override("es"), pytest.raises(forms.ValidationError) as error:
+        corto.clean("x" * 201)
+    assert error.value.messages == [
+        "Admite como máximo 200 caracteres (tiene 201): acorte el texto."
+    ]

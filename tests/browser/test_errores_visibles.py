@@ -139,7 +139,7 @@ def test_the_editor_shows_every_kind_of_error_next_to_its_input(pages, soporte, 
     comprobar_error(page, page.locator("#id_coordinador"), "No se encontró «999999»")
     comprobar_error(page, page.locator("#id_etapa"), "Escoja una opción válida")
     comprobar_error(page, page.locator("#id_fecha_cierre"), "igual o posterior")
-    comprobar_error(page, page.locator("#id_comentario"), "10000")
+    comprobar_error(page, page.locator("#id_comentario"), "10.000")
     comprobar_error(page, page.locator("#id_interno"), "Revise el caso interno.")
     comprobar_error(page, page.locator("#id_actividades-0-hora_fin"), "posterior a la hora")
     comprobar_error(page, page.locator("#id_actividades-1-descripcion"), "Describa la actividad")
@@ -189,7 +189,7 @@ def test_quick_add_shows_every_kind_of_error_next_to_its_input(pages, soporte, m
     comprobar_error(page, page.locator("#id_fecha"), "Indique la fecha de inicio.")
     comprobar_error(page, page.locator("#id_ejecutor"), "No se encontró «999999»")
     comprobar_error(page, page.locator("#id_etapa"), "Escoja una opción válida")
-    comprobar_error(page, page.locator("#id_comentario"), "10000")
+    comprobar_error(page, page.locator("#id_comentario"), "10.000")
 
     ir_desde_el_resumen(page, "Cliente:")
     expect(cliente).to_be_focused()

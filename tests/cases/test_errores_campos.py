@@ -232,7 +232,7 @@ def test_a_stored_case_whose_contact_is_of_another_client_shows_it_on_save(clien
         ("etapa", "inventada", "Escoja una opción válida"),  # select
         ("avance", "150", "entre 0 y 100"),  # number
         ("fecha_cierre", "2026-03-01", "igual o posterior a la fecha de inicio"),  # date
-        ("comentario", "x" * 10_001, "10000"),  # textarea
+        ("comentario", "x" * 10_001, "10.000"),  # textarea
     ],
 )
 def test_each_widget_kind_of_the_case_shows_its_real_error(

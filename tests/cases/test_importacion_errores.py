@@ -214,7 +214,7 @@ def test_nul_bytes_in_a_csv_cell_are_refused(caso, columna):
 def test_an_asunto_of_10000_characters_gets_the_forms_message(caso):
     contenido = libro([[None, "x" * 10_000, "ACME", "02/03/2026"]], columnas=COLUMNAS)
     assert rechazado(contenido) == [
-        "Casos · Fila 2 · Asunto: El asunto admite como máximo 200 caracteres (tiene 10000)."
+        "Casos · Fila 2 · Asunto: El asunto admite como máximo 200 caracteres (tiene 10.000)."
     ]
 
 

@@ -112,7 +112,7 @@ def test_a_comentario_over_10000_characters_is_refused_naming_the_limit_and_kept
     respuesta = cliente_soporte.post("/casos/nuevo/", caso_nuevo(cliente, comentario=texto))
     html = respuesta.content.decode()
     assert respuesta.status_code == 200
-    assert "Admite como máximo 10000 caracteres (tiene 10200): acorte el texto." in html
+    assert "Admite como máximo 10.000 caracteres (tiene 10.200): acorte el texto." in html
     assert 'id="id_comentario"' in html and "is-invalid" in html
     assert textarea(html, "comentario") == texto
     assert Caso.objects.count() == 0
@@ -126,8 +126,8 @@ def test_comentario_solucion_and_a_row_description_have_their_limits(cliente_sop
         comentario_solucion="y" * 10_001,
     )
     html = cliente_soporte.post("/casos/nuevo/", datos).content.decode()
-    assert "Admite como máximo 10000 caracteres (tiene 10001): acorte el texto." in html
-    assert "Admite como máximo 2000 caracteres (tiene 2001): acorte el texto." in html
+    assert "Admite como máximo 10.000 caracteres (tiene 10.001): acorte el texto." in html
+    assert "Admite como máximo 2.000 caracteres (tiene 2.001): acorte el texto." in html
     assert textarea(html, "actividades-0-descripcion") == "x" * 2001
     assert textarea(html, "comentario_solucion") == "y" * 10_001
     assert Caso.objects.count() == 0
@@ -155,7 +155,7 @@ def test_a_3_mb_comentario_gets_the_field_message_with_the_input_kept(cliente_so
     respuesta = cliente_soporte.post("/casos/nuevo/", cuerpo, content_type=URLENCODED)
     html = respuesta.content.decode()
     assert respuesta.status_code == 200
-    assert f"Admite como máximo 10000 caracteres (tiene {len(texto)})" in html
+    assert f"Admite como máximo 10.000 caracteres (tiene {len(texto):,})".replace(",", ".") in html
     assert textarea(html, "comentario") == texto
     assert "Instalar impresora" in html
     assert Caso.objects.count() == 0
@@ -190,7 +190,7 @@ def test_quick_add_refuses_a_long_comentario_and_keeps_it(cliente_soporte, clien
         "comentario": texto,
     }
     html = cliente_soporte.post("/casos/rapido/", datos).content.decode()
-    assert "Admite como máximo 10000 caracteres (tiene 10001): acorte el texto." in html
+    assert "Admite como máximo 10.000 caracteres (tiene 10.001): acorte el texto." in html
     assert textarea(html, "comentario") == texto
     assert Caso.objects.count() == 0
 
