@@ -9,7 +9,6 @@ from django.utils.translation import gettext_lazy as _
 from customers.models import Cliente
 from efactory.filtros import (
     CasillaFilter,
-    CasillaRapida,
     ConBlancoFilter,
     FiltrosBase,
     SelectRapido,
@@ -134,7 +133,7 @@ class CasoFilter(FiltrosBase):
     abiertos = django_filters.BooleanFilter(
         label=_("Solo abiertos"),
         method="filtrar_abiertos",
-        widget=CasillaRapida,
+        widget=forms.CheckboxInput,
     )
     vencidos = CasillaFilter(label=_("Solo vencidos"), method="filtrar_vencidos")
     cliente = django_filters.ModelChoiceFilter(

@@ -109,21 +109,6 @@ class SelectRapido(DibujoRapido, forms.Select):
     """A select of a few options (the list's choice filters), drawn without templates."""
 
 
-class EntradaRapida:
-    """For an ``Input`` (text, search, date, checkbox): Django's markup drawn in Python."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        return dibujar_input(self.get_context(name, value, attrs)["widget"])
-
-
-class TextoRapido(EntradaRapida, forms.TextInput):
-    pass
-
-
-class CasillaRapida(EntradaRapida, forms.CheckboxInput):
-    pass
-
-
 class ConBlancoFilter(django_filters.ChoiceFilter):
     """A choice whose empty value is a real option ("En blanco"): the URL says ``blanco``
     (``?etapa=blanco``) for the rows whose value is ''."""
@@ -142,7 +127,7 @@ class TextoFilter(django_filters.CharFilter):
     """The free-text search box (``?q=``); the FilterSet's ``filtrar_texto`` applies it."""
 
     def __init__(self, *, placeholder, label=None, **kwargs):
-        widget = TextoRapido(attrs={"type": "search", "placeholder": placeholder})
+        widget = forms.TextInput(attrs={"type": "search", "placeholder": placeholder})
         super().__init__(
             label=label or _("Buscar"), method="filtrar_texto", widget=widget, **kwargs
         )
@@ -182,7 +167,7 @@ class SiNoFilter(django_filters.BooleanFilter):
     field_class = SiNoField
 
 
-class CasillaInput(EntradaRapida, forms.CheckboxInput):
+class CasillaInput(forms.CheckboxInput):
     """A checkbox that hands the raw URL value to its field (CheckboxInput takes "maybe"
     for True)."""
 

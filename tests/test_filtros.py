@@ -4,6 +4,7 @@ parameters were ignored, the ``blanco`` choice."""
 import re
 
 import pytest
+from django.forms.renderers import TemplatesSetting
 from django.http import QueryDict
 
 from cases.filters import CasoFilter
@@ -90,21 +91,27 @@ def _sin_espacios(html) -> str:
 
 
 def _por_plantilla(widget, name, value, attrs):
-    """What Django's own template draws for ``widget``."""
-    html = widget._render(widget.template_name, widget.get_context(name, value, attrs), None)
+    """What Django's own template draws for ``widget`` (not the project's renderer, which
+    draws the basic widgets in Python: efactory/dibujo.py)."""
+    contexto = widget.get_context(name, value, attrs)
+    html = widget._render(widget.template_name, contexto, TemplatesSetting())
     return _sin_espacios(html)
 
 
 @pytest.mark.parametrize("value", [None, "", 'buscar <esto> & "aquello"'])
 def test_inputs_drawn_in_python_are_what_django_templates_draw(value):
-    from efactory.filtros import CasillaRapida, TextoRapido
+    """The search box and the checkboxes, drawn by the project's renderer (efactory/dibujo.py)."""
+    from django import forms
 
-    texto = TextoRapido(attrs={"type": "search", "placeholder": "Documento <y> más"})
+    from efactory.dibujo import Renderizador
+
+    texto = forms.TextInput(attrs={"type": "search", "placeholder": "Documento <y> más"})
     attrs = {"id": "id_q", "class": "form-control", "required": True, "disabled": False}
-    assert texto.render("q", value, attrs) == _por_plantilla(texto, "q", value, attrs)
-    casilla = CasillaRapida()
+    dibujo = Renderizador()
+    assert texto.render("q", value, attrs, dibujo) == _por_plantilla(texto, "q", value, attrs)
+    casilla = forms.CheckboxInput()
     for marcado in (True, False):
-        assert casilla.render("abiertos", marcado, {"id": "id_abiertos"}) == _por_plantilla(
+        assert casilla.render("abiertos", marcado, {"id": "id_abiertos"}, dibujo) == _por_plantilla(
             casilla, "abiertos", marcado, {"id": "id_abiertos"}
         )
 
