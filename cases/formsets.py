@@ -283,7 +283,10 @@ class BaseActividadFormSet(BaseFilasFormSet):
             data = form.cleaned_data
             for inicio, fin, numero in por_dia.get((data["ejecutor"].pk, data["fecha"]), ()):
                 if inicio < data["hora_fin"] and data["hora_inicio"] < fin:
-                    form.add_error("hora_inicio", mensaje_cruce(data, inicio, fin, numero))
+                    form.add_error(
+                        "hora_inicio",
+                        mensaje_cruce(data["ejecutor"].nombre, data["fecha"], inicio, fin, numero),
+                    )
                     break
 
 
@@ -327,14 +330,14 @@ def otras_filas(caso_id, ejecutores, fechas, sin_casos=()) -> dict:
     return por_dia
 
 
-def mensaje_cruce(data, inicio, fin, numero) -> str:
-    """The error of a row whose ejecutor is busy in another case at that time."""
+def mensaje_cruce(ejecutor: str, fecha, inicio, fin, numero) -> str:
+    """The error of a row whose ejecutor (by name) is busy in another case at that time."""
     return _(
         "%(ejecutor)s ya tiene una actividad el %(fecha)s de %(inicio)s a %(fin)s en el "
         "caso %(documento)s: una persona no puede estar en dos lugares a la vez."
     ) % {
-        "ejecutor": data["ejecutor"].nombre,
-        "fecha": fecha_corta(data["fecha"]),
+        "ejecutor": ejecutor,
+        "fecha": fecha_corta(fecha),
         "inicio": formato.hora(inicio),
         "fin": formato.hora(fin),
         "documento": str(numero).zfill(NUMERO_DIGITOS),

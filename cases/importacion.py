@@ -22,12 +22,16 @@ twice either.
 Nothing is written while validating. :meth:`Importador.importar` validates again and writes
 chunk by chunk inside one transaction; the first error stops the writing, the rest is still
 validated so that every error is reported, and the transaction is rolled back.
+
+On PostgreSQL a big file is validated by worker processes, one per core (:class:`EnParalelo`,
+efactory/paralelo.py), with the same answer as in one process; importing, this process writes
+what they validated.
 """
 
 import copy
 import functools
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -41,7 +45,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from customers.models import Cliente, Contacto
-from efactory import hojas, versiones
+from efactory import hojas, paralelo, versiones
 from efactory.busqueda import Normalizado
 from efactory.busqueda import normalizar as _normalizar
 from efactory.claves import es_pk
@@ -50,7 +54,7 @@ from efactory.hojas import ArchivoInvalido
 
 from .exports import COLUMNAS_ACTIVIDADES, COLUMNAS_CASOS, documento
 from .forms import ActividadForm, CasoForm
-from .formsets import actividad_formset_class, opciones_de_filas
+from .formsets import actividad_formset_class, mensaje_cruce, opciones_de_filas
 from .models import (
     Actividad,
     Articulo,
@@ -65,7 +69,7 @@ from .models import (
     Prioridad,
     Secuencia,
 )
-from .services import ActividadSolapada, guardar_importados
+from .services import ActividadSolapada, Escritura, guardar_importados
 
 HOJA_CASOS, HOJA_ACTIVIDADES = "Casos", "Actividades"
 # The same names come back on thousands of rows: normalize each text once.
@@ -74,6 +78,9 @@ MAX_FILAS_WEB = 20_000  # cases; the Actividades sheet may have five times as ma
 ACTIVIDADES_POR_CASO = 5
 MAX_BYTES_WEB = 10 * 1024 * 1024
 LOTE = 250  # cases validated together: one query per lookup table per chunk (250: ≤ 200 MB)
+# A validation of at least this many cases runs in worker processes where it can
+# (efactory/paralelo.py): below it, starting them costs more than they save.
+MIN_CASOS_EN_PARALELO = 4 * LOTE
 PREFIJO = "actividades"
 MOTIVO = "Importación"  # the Historial's reason of every record an import writes
 
@@ -287,15 +294,18 @@ class Agenda:
                     por_dia[par].append((inicio, fin, numero))
         return por_dia
 
-    def anotar(self, caso, formset):
-        """Keep the rows of a case that validated: the file's next cases must respect them."""
+    def anotar(self, caso, formset) -> list:
+        """Keep the rows of a case that validated: the file's next cases must respect them.
+        Returns them: [((ejecutor_id, fecha), inicio, fin, form)]."""
+        anotadas = []
         for form in formset.filas_vivas():
             datos = form.cleaned_data
             if form.instance.pk is None or form.has_changed():
                 par = (datos["ejecutor"].pk, datos["fecha"])
-                self.del_archivo[par].append(
-                    (datos["hora_inicio"], datos["hora_fin"], caso.numero, id(caso))
-                )
+                inicio, fin = datos["hora_inicio"], datos["hora_fin"]
+                self.del_archivo[par].append((inicio, fin, caso.numero, id(caso)))
+                anotadas.append((par, inicio, fin, form))
+        return anotadas
 
 
 def _normalizar_encabezado(encabezado: list[str]) -> dict[str, int]:
@@ -349,8 +359,14 @@ class Importador:
         """Validate every row; nothing is written."""
         return self._procesar(escribir=False)
 
-    def importar(self, nuevos: int | None = None) -> Resultado:
+    def importar(
+        self, nuevos: int | None = None, al_terminar: Callable[[Resultado], None] | None = None
+    ) -> Resultado:
         """Validate again and, when nothing is wrong, write everything in one transaction.
+
+        ``al_terminar(resultado)`` runs inside that transaction once everything is written
+        (what the caller records of the import commits with it). The caller should not open
+        a transaction around this call: worker processes could not validate then.
 
         ``nuevos``: how many cases the validation said it would create. Their numbers are
         then reserved before the transaction (Secuencia.reservar, committed at once), so
@@ -363,14 +379,16 @@ class Importador:
         if nuevos:
             primero = Secuencia.reservar("caso", nuevos)
             self.numeros = list(range(primero, primero + nuevos))
+        self.al_terminar = al_terminar
         return self._procesar(escribir=True)
 
     def _procesar(self, escribir: bool) -> Resultado:
-        inicio = time.perf_counter()
+        self.inicio = inicio = time.perf_counter()
         self.resultado = Resultado()
         self.escribir = escribir
         self.numeros = getattr(self, "numeros", [])
         self.pendientes = []  # (form, formset, version, row) of the chunk, to write together
+        self.validados = None  # a worker's: [CasoValidado] of its chunk (EnParalelo)
         try:
             libro = hojas.leer(self.archivo, self.nombre, (HOJA_CASOS, HOJA_ACTIVIDADES))
             self._leer(libro)
@@ -385,15 +403,24 @@ class Importador:
 
     def _recorrer_todo(self):
         """Validate every row; when writing, in one transaction, rolled back on any error
-        (ArchivoInvalido, raised while reading the rows, rolls it back too)."""
+        (ArchivoInvalido, raised while reading the rows, rolls it back too). Whether worker
+        processes validate is decided before the transaction: they must be able to read
+        what this process reads (efactory/paralelo.py)."""
+        total = self._total_estimado()
+        # At least as many cases as the Casos rows, or as the Documentos of Actividades.
+        casos = None if total is None else max(total, len(self.actividades))
+        en_paralelo = (casos is None or casos >= MIN_CASOS_EN_PARALELO) and paralelo.disponible()
         if not self.escribir:
-            self._recorrer()
+            self._recorrer(en_paralelo)
             return
         try:
             with transaction.atomic():
-                self._recorrer()
+                self._recorrer(en_paralelo)
                 if self.resultado.errores:
                     raise _Deshacer
+                if getattr(self, "al_terminar", None):
+                    self.resultado.segundos = time.perf_counter() - self.inicio
+                    self.al_terminar(self.resultado)
         except _Deshacer:
             self.resultado.casos = []
 
@@ -525,30 +552,33 @@ class Importador:
 
     # --- the walk over the cases ---------------------------------------------------------
 
-    def _recorrer(self):
+    def _recorrer(self, en_paralelo: bool):
+        """Validate (and write) the file's cases chunk by chunk: here, or in worker
+        processes (EnParalelo)."""
         self.vistos = {}  # numero → row of the Casos sheet
+        validador = EnParalelo(self) if en_paralelo else EnSerie(self)
+        with validador:
+            for lote, leidas in self._lotes():
+                validador.validar(lote, leidas)
+        self.progreso(self.resultado.filas_casos, self._total_estimado())
+
+    def _lotes(self):
+        """The file's cases in chunks of LOTE, Documentos read (:meth:`_documentos`), each
+        with how many Casos rows were read so far: the Casos sheet, then the cases the file
+        only adds activities to."""
         lote = []
-        total = self._total_estimado()
         for numero, valores in self._filas(self.hoja_casos, self.columnas_casos):
             self.resultado.filas_casos += 1
             lote.append(FilaCaso(numero, valores))
             if len(lote) >= LOTE:
-                self._lote(lote)
-                self.progreso(self.resultado.filas_casos, total)
+                yield self._documentos(lote), self.resultado.filas_casos
                 lote = []
         if lote:
-            self._lote(lote)
-            lote = []
-        # Cases the file only adds activities to.
+            yield self._documentos(lote), self.resultado.filas_casos
         restantes = [n for n in self.actividades if n not in self.vistos]
-        for n in restantes:
-            lote.append(FilaCaso(0, {}, numero=n))
-            if len(lote) >= LOTE:
-                self._lote(lote)
-                lote = []
-        if lote:
-            self._lote(lote)
-        self.progreso(self.resultado.filas_casos, total)
+        for inicio in range(0, len(restantes), LOTE):
+            lote = [FilaCaso(0, {}, numero=n) for n in restantes[inicio : inicio + LOTE]]
+            yield self._documentos(lote), self.resultado.filas_casos
 
     def _total_estimado(self) -> int | None:
         """Rows of the Casos sheet, where the file says (an XLSX's dimension), for progress."""
@@ -559,6 +589,7 @@ class Importador:
         validas = []
         for fila in lote:
             if fila.fila == 0:
+                fila.actividades = self.actividades.get(fila.numero, [])
                 validas.append(fila)
                 continue
             doc, problema = _entero_o_error(fila.valores.get("Documento"))
@@ -588,6 +619,7 @@ class Importador:
                 continue
             self.vistos[doc] = fila.fila
             fila.numero = doc
+            fila.actividades = self.actividades.get(doc, [])
             validas.append(fila)
         return validas
 
@@ -614,7 +646,6 @@ class Importador:
                     self._error_sin_caso(fila)
                     continue
                 fila.caso._filas_importacion = filas[fila.caso.pk]
-            fila.actividades = self.actividades.get(fila.numero, []) if fila.numero else []
             validas.append(fila)
         return validas
 
@@ -624,7 +655,7 @@ class Importador:
         }
         if fila.fila:
             self._error(HOJA_CASOS, fila.fila, "Documento", mensaje)
-        for actividad in self.actividades.get(fila.numero, []):
+        for actividad in fila.actividades:
             self._error(
                 HOJA_ACTIVIDADES,
                 actividad.fila,
@@ -633,7 +664,8 @@ class Importador:
             )
 
     def _lote(self, lote: list[FilaCaso]):
-        lote = self._cargar_casos(self._documentos(lote))
+        """Validate (and, when importing, write) a chunk whose Documentos are read."""
+        lote = self._cargar_casos(lote)
         resolutor = Resolutor(self.catalogo, lote)
         pares = set()
         for fila in lote:
@@ -645,11 +677,8 @@ class Importador:
                     pares.add((datos["ejecutor"], datos["fecha"]))
         self.agenda.cargar(pares, {f.caso.pk: f.caso.numero for f in lote if f.caso})
         activos = resolutor.activos()
-        if self.escribir and not self.resultado.errores:
-            self._reservar(lote)
         for fila in lote:
             self._caso(fila, resolutor, activos)
-        self._escribir_lote()
 
     def _caso(self, fila: FilaCaso, resolutor, activos):
         self.fila_actual = fila
@@ -687,7 +716,7 @@ class Importador:
         vigente, version_del_archivo = self._version(fila, caso)
         if not vigente:
             return
-        self.agenda.anotar(form.instance, formset)
+        anotadas = self.agenda.anotar(form.instance, formset)
         cambios = not caso.pk or self._cambio(form, formset)
         if not cambios:
             self.resultado.sin_cambios += 1
@@ -696,8 +725,25 @@ class Importador:
             self.resultado.actualizados += 1
         else:
             self.resultado.creados += 1
+        if self.validados is not None and anotadas:
+            self.validados.append(self._validado(fila, formset, anotadas))
         if self.escribir and not self.resultado.errores:
             self._guardar(form, formset, version_del_archivo)
+
+    def _validado(self, fila: FilaCaso, formset, anotadas) -> "CasoValidado":
+        indice = {id(form): i for i, form in enumerate(formset.forms)}
+        origenes = fila.origen_de_filas
+        filas = []
+        for par, inicio, fin, form in anotadas:
+            i = indice[id(form)]
+            origen = origenes[i] if i < len(origenes) else None
+            filas.append((par, inicio, fin, origen, form.cleaned_data["ejecutor"].nombre))
+        return CasoValidado(
+            numero=formset.instance.numero,
+            actualizado=formset.instance.pk is not None,
+            lugar=self._lugar(fila),
+            filas=filas,
+        )
 
     def _version(self, fila: FilaCaso, caso: Caso) -> tuple[bool, int | None]:
         """The row's Versión (None: not given, no check) and whether it is the stored one;
@@ -747,30 +793,33 @@ class Importador:
         return any(f.instance.pk is None or f.has_changed() for f in formset.filas_vivas())
 
     def _guardar(self, form, formset, version):
-        """Keep a valid case for its chunk's bulk write (_escribir_lote)."""
-        caso = form.instance
-        if caso.pk is None:
-            caso.numero = self.numeros.pop(0)
+        """Keep a valid case for its chunk's bulk write (_escribir)."""
         # Without a Versión in the file, the version this import validated against: a
         # save by someone else meanwhile is a conflict, not overwritten.
-        version = version if version is not None else caso.version
-        self.pendientes.append((form, formset, version, self.fila_actual))
+        version = version if version is not None else form.instance.version
+        escritura = Escritura.de_formularios(form, formset, version)
+        self.pendientes.append((escritura, self._lugar(self.fila_actual)))
 
     def _escribir_lote(self):
-        """Write the chunk's valid cases at once (services.guardar_importados)."""
         pendientes, self.pendientes = self.pendientes, []
+        self._escribir(pendientes)
+
+    def _escribir(self, pendientes: list[tuple[Escritura, tuple[str, int]]]):
+        """Write a chunk's valid cases at once (services.guardar_importados); ``pendientes``:
+        (write, where its errors are shown). Nothing once the file has an error."""
         if not pendientes or self.resultado.errores:
             return
+        self._numerar([e.caso for e, _lugar in pendientes if e.caso.pk is None])
         try:
             casos = guardar_importados(
-                [(form, formset, version) for form, formset, version, _fila in pendientes],
+                [escritura for escritura, _lugar in pendientes],
                 usuario=self.usuario,
                 motivo=MOTIVO,
             )
         except versiones.ConflictoDeVersion as conflicto:
-            fila = next(f for form, _fs, _v, f in pendientes if form.instance is conflicto.caso)
+            lugar = next(lugar for e, lugar in pendientes if e.caso is conflicto.caso)
             self._error(
-                *self._lugar(fila),
+                *lugar,
                 "Versión",
                 _("Otra persona guardó el caso %(doc)s mientras se importaba; valide de nuevo.")
                 % {"doc": conflicto.caso.documento},
@@ -778,7 +827,7 @@ class Importador:
             return
         except ActividadSolapada:
             self._error(
-                *self._lugar(pendientes[0][3]),
+                *pendientes[0][1],
                 "Actividades",
                 _(
                     "Otra persona registró al mismo tiempo una actividad que se cruza con una "
@@ -796,12 +845,14 @@ class Importador:
             return HOJA_CASOS, fila.fila
         return HOJA_ACTIVIDADES, fila.actividades[0].fila
 
-    def _reservar(self, lote: list[FilaCaso]):
-        """Enough numbers for the chunk's new cases (see importar())."""
-        faltan = sum(1 for f in lote if f.caso is None) - len(self.numeros)
+    def _numerar(self, nuevos: list[Caso]):
+        """Number the new cases of a chunk, reserving what importar() did not (see there)."""
+        faltan = len(nuevos) - len(self.numeros)
         if faltan > 0:
             primero = Secuencia.reservar("caso", faltan)
             self.numeros += range(primero, primero + faltan)
+        for caso in nuevos:
+            caso.numero = self.numeros.pop(0)
 
     # --- errors ------------------------------------------------------------------------------
 
@@ -821,16 +872,16 @@ class Importador:
             origen = fila.origen_de_filas[i] if i < len(fila.origen_de_filas) else None
             for campo, errores in f.errors.items():
                 for mensaje in errores:
-                    self._error_de_actividad(fila, origen, campo, mensaje)
+                    self._error_de_actividad(self._lugar(fila), origen, campo, mensaje)
 
-    def _error_de_actividad(self, fila, origen, campo, mensaje):
+    def _error_de_actividad(self, lugar: tuple[str, int], origen, campo, mensaje):
         columna = COLUMNA_DE_ACTIVIDAD.get(campo, "")
         if origen is not None:
             self._error(HOJA_ACTIVIDADES, origen, columna, mensaje)
             return
         # A stored row the file does not mention (the case's new dates exclude it, …).
         self._error(
-            *self._lugar(fila),
+            *lugar,
             "Actividades",
             _("Actividad guardada: %(columna)s: %(mensaje)s")
             % {"columna": columna, "mensaje": mensaje},
@@ -858,6 +909,171 @@ class Importador:
 
 class _Deshacer(Exception):
     """Raised inside the import's transaction to roll it back (there were errors)."""
+
+
+# --- who validates the chunks ----------------------------------------------------------------
+
+
+class EnSerie:
+    """The importer validates (and writes) each chunk itself, in file order."""
+
+    def __init__(self, importador: Importador):
+        self.importador = importador
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *excepcion):
+        return False
+
+    def validar(self, lote: list[FilaCaso], leidas: int):
+        self.importador._lote(lote)
+        self.importador._escribir_lote()
+        self.importador.progreso(leidas, self.importador._total_estimado())
+
+
+@dataclass
+class CasoValidado:
+    """A valid case of a worker's chunk with new or changed activity rows: what EnParalelo
+    checks against the file's other chunks. ``filas``: ((ejecutor_id, fecha), inicio, fin,
+    file row or None, ejecutor's name)."""
+
+    numero: int
+    actualizado: bool
+    lugar: tuple[str, int]
+    filas: list
+
+
+@dataclass
+class ResultadoDeLote:
+    """What a worker answers for one chunk."""
+
+    errores: list
+    creados: int
+    actualizados: int
+    sin_cambios: int
+    validados: list  # [CasoValidado] in file order
+    pendientes: list  # when importing: [(Escritura, where its errors go)] of the valid cases
+
+
+class EnParalelo:
+    """Worker processes validate the chunks (efactory/paralelo.py: one per core); the
+    importer reads the file, sends each chunk and takes the answers in file order, with at
+    most two chunks per worker on their way, so that memory stays flat.
+
+    A worker sees the database and its own chunk: the formset's overlap rule there checks a
+    row against the other cases' stored rows and the rows of the chunk's earlier cases
+    (Agenda). The rows of the earlier *chunks* are checked here, as each answer comes in,
+    with the same comparison and message (:func:`~cases.formsets.mensaje_cruce`): a valid
+    case whose new or changed row overlaps a row of an earlier chunk's valid case is refused
+    on that row, and its rows do not count for the cases after it, as in a run in series.
+    Two differences, only in a file that has errors anyway: a row that overlaps rows of its
+    own chunk and of an earlier one names the case of its own chunk; and a case refused here
+    may already have refused a later case of its chunk.
+
+    Importing, an answer also carries what saving its valid cases writes
+    (:class:`~cases.services.Escritura`: model instances as the forms left them), and this
+    process writes it, in file order, inside its one transaction, while the workers validate
+    the next chunks. They read what is committed, so not the rows this import has written:
+    the file's own rows are checked here (above), each case is in the file once, the
+    versions are compared again under lock as the chunk is written, and the database's
+    overlap constraint is checked at the end of each chunk's write.
+    """
+
+    def __init__(self, importador: Importador):
+        self.importador = importador
+        self.trabajadores = paralelo.procesos()
+        self.pendientes = deque()  # (future, Casos rows read up to that chunk)
+        self.del_archivo = defaultdict(list)  # (ejecutor, fecha) → [(inicio, fin, numero)]
+
+    def __enter__(self):
+        self.grupo = paralelo.grupo(self.trabajadores)
+        return self
+
+    def __exit__(self, tipo, *excepcion):
+        try:
+            while tipo is None and self.pendientes:
+                self._recibir()
+        finally:
+            self.grupo.shutdown(wait=True, cancel_futures=True)
+        return False
+
+    def validar(self, lote: list[FilaCaso], leidas: int):
+        if len(self.pendientes) >= 2 * self.trabajadores:
+            self._recibir()
+        importador = self.importador
+        # Once the file has an error nothing is written: the workers need not prepare it.
+        escribir = importador.escribir and not importador.resultado.errores
+        futuro = self.grupo.submit(validar_lote, lote, importador.es_xlsx, escribir)
+        self.pendientes.append((futuro, leidas))
+
+    def _recibir(self):
+        futuro, leidas = self.pendientes.popleft()
+        parcial = futuro.result()
+        resultado = self.importador.resultado
+        resultado.errores += parcial.errores
+        resultado.creados += parcial.creados
+        resultado.actualizados += parcial.actualizados
+        resultado.sin_cambios += parcial.sin_cambios
+        for caso in parcial.validados:
+            self._cruzar(caso)
+        # In file order, in this process's transaction; nothing once there is an error.
+        self.importador._escribir(parcial.pendientes)
+        self.importador.progreso(leidas, self.importador._total_estimado())
+
+    def _cruzar(self, caso: CasoValidado):
+        """Check a valid case's rows against those of the earlier chunks' valid cases."""
+        cruces = []
+        for par, inicio, fin, origen, nombre in caso.filas:
+            for otro_inicio, otro_fin, numero in self.del_archivo.get(par, ()):
+                if otro_inicio < fin and inicio < otro_fin:
+                    cruces.append(
+                        (origen, mensaje_cruce(nombre, par[1], otro_inicio, otro_fin, numero))
+                    )
+                    break
+        if not cruces:
+            for par, inicio, fin, _origen, _nombre in caso.filas:
+                self.del_archivo[par].append((inicio, fin, caso.numero))
+            return
+        resultado = self.importador.resultado
+        if caso.actualizado:
+            resultado.actualizados -= 1
+        else:
+            resultado.creados -= 1
+        for origen, mensaje in cruces:
+            self.importador._error_de_actividad(caso.lugar, origen, "hora_inicio", mensaje)
+
+
+# A worker's importer (validation only), built at its first chunk: its catalog is read once.
+_IMPORTADORES_DEL_TRABAJADOR: dict[bool, Importador] = {}
+
+
+def validar_lote(lote: list[FilaCaso], es_xlsx: bool, escribir: bool) -> ResultadoDeLote:
+    """A worker's task (EnParalelo): validate one chunk whose Documentos are read; with
+    ``escribir``, also hand back what saving its valid cases writes (the parent writes)."""
+    importador = _IMPORTADORES_DEL_TRABAJADOR.get(es_xlsx)
+    if importador is None:
+        importador = Importador(None, "archivo.xlsx" if es_xlsx else "archivo.csv", None)
+        importador.catalogo = Catalogo()
+        importador.agenda = Agenda()
+        _IMPORTADORES_DEL_TRABAJADOR[es_xlsx] = importador
+    importador.escribir = escribir
+    importador.resultado = Resultado()
+    importador.validados, importador.pendientes = [], []
+    importador.agenda.del_archivo = defaultdict(list)  # the rows of this chunk's cases only
+    importador._lote(lote)
+    for escritura, _lugar in importador.pendientes:
+        # The stored rows the forms were built on go no further than this process.
+        escritura.caso.__dict__.pop("_filas_importacion", None)
+    r = importador.resultado
+    return ResultadoDeLote(
+        r.errores,
+        r.creados,
+        r.actualizados,
+        r.sin_cambios,
+        importador.validados,
+        importador.pendientes,
+    )
 
 
 class Resolutor:

@@ -3,6 +3,7 @@
 import uuid
 from collections import defaultdict
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -190,25 +191,49 @@ def seguimiento_en_lote(*, casos, cambios: dict, usuario) -> int:
     return len(cambiados)
 
 
-def guardar_importados(entradas, *, usuario, motivo: str) -> list[Caso]:
+@dataclass
+class Escritura:
+    """What saving one validated case of an import writes: the case and its new or changed
+    activity rows as their forms left them, the case's changed fields and the version it
+    was validated against. Plain model instances, so that a worker process that validated
+    the case can hand it to the one that writes (cases/importacion.py:EnParalelo)."""
+
+    caso: Caso
+    campos: set[str]  # the case form's changed fields (and no others) among CasoForm's
+    version: int | None
+    filas: list[Actividad]
+
+    @classmethod
+    def de_formularios(cls, form, formset, version) -> "Escritura":
+        """From a valid CasoForm and its valid activity formset."""
+        filas = [
+            fila_form.save(commit=False)
+            for fila_form in formset.filas_vivas()
+            if fila_form.instance.pk is None or fila_form.has_changed()
+        ]
+        campos = {n for n in form.changed_data if n in CasoForm._meta.fields}
+        return cls(form.save(commit=False), campos, version, filas)
+
+
+def guardar_importados(escrituras: list[Escritura], *, usuario, motivo: str) -> list[Caso]:
     """Write a chunk of validated cases and their activity rows in bulk (the import).
 
-    ``entradas``: (form, formset, version) of cases whose forms are valid; ``version`` is the
-    one each stored case was validated against. guardar_caso's rules, a chunk at a time
-    instead of a case at a time (a case at a time cost 14 queries a case, most of an
-    import's time): Caso.aplicar_derivados() on each; new cases get ``usuario`` as
-    propietario (their numbers are already on them, reserved by the caller); the stored
-    ones are locked and their versions compared, all at once (a stale one raises
-    ConflictoDeVersion with ``caso`` on it), then bumped; a case given another client takes
-    its activities along (Caso.seguir_cliente); activity rows are prepared as
-    Actividad.save() prepares them; every row gets its history record with ``motivo`` and
-    ``usuario``. Inside the caller's transaction, in a savepoint: on any error nothing of
-    the chunk is left. Overlaps are checked before it returns (ActividadSolapada).
+    ``version`` of each :class:`Escritura` is the one the stored case was validated
+    against. guardar_caso's rules, a chunk at a time instead of a case at a time (a case at
+    a time cost 14 queries a case, most of an import's time): Caso.aplicar_derivados() on
+    each; new cases get ``usuario`` as propietario (their numbers are already on them,
+    reserved by the caller); the stored ones are locked and their versions compared, all at
+    once (a stale one raises ConflictoDeVersion with ``caso`` on it), then bumped; a case
+    given another client takes its activities along (Caso.seguir_cliente); activity rows are
+    prepared as Actividad.save() prepares them; every row gets its history record with
+    ``motivo`` and ``usuario``. Inside the caller's transaction, in a savepoint: on any
+    error nothing of the chunk is left. Overlaps are checked before it returns
+    (ActividadSolapada).
     """
     try:
         with transaction.atomic():
-            casos = _guardar_casos(entradas, usuario, motivo)
-            _guardar_filas(entradas, usuario, motivo)
+            casos = _guardar_casos(escrituras, usuario, motivo)
+            _guardar_filas(escrituras, usuario, motivo)
             comprobar_solapes()
     except IntegrityError as error:
         if "actividad_sin_solapes" in str(error).lower():
@@ -217,11 +242,11 @@ def guardar_importados(entradas, *, usuario, motivo: str) -> list[Caso]:
     return casos
 
 
-def _guardar_casos(entradas, usuario, motivo) -> list[Caso]:
+def _guardar_casos(escrituras: list[Escritura], usuario, motivo) -> list[Caso]:
     ahora = timezone.now()
     nuevos, guardados, version_de, campos_de = [], [], {}, {}
-    for form, _formset, version in entradas:
-        caso = form.save(commit=False)
+    for escritura in escrituras:
+        caso = escritura.caso
         derivados = caso.aplicar_derivados(ahora=ahora)
         caso.actualizado_en = ahora  # bulk_update() does not apply auto_now
         if caso.pk is None:
@@ -229,11 +254,10 @@ def _guardar_casos(entradas, usuario, motivo) -> list[Caso]:
             nuevos.append(caso)
         else:
             guardados.append(caso)
-            version_de[caso.pk] = version
+            version_de[caso.pk] = escritura.version
             # Only what changed (fewer columns to write and index). The version is not
             # among them: subir_version() below writes it (and sets it on the instance).
-            cambiados = {n for n in form.changed_data if n in CasoForm._meta.fields}
-            campos_de[caso.pk] = (*sorted(cambiados | derivados), "actualizado_en")
+            campos_de[caso.pk] = (*sorted(escritura.campos | derivados), "actualizado_en")
     if guardados:
         _comprobar_versiones(guardados, version_de)
         versiones.subir_version(Caso, guardados)
@@ -259,7 +283,7 @@ def _guardar_casos(entradas, usuario, motivo) -> list[Caso]:
         bulk_create_with_history(
             nuevos, Caso, batch_size=500, default_user=usuario, default_change_reason=motivo
         )
-    return [form.instance for form, _formset, _version in entradas]
+    return [escritura.caso for escritura in escrituras]
 
 
 def _comprobar_versiones(guardados: list[Caso], version_de: dict) -> None:
@@ -277,14 +301,11 @@ def _comprobar_versiones(guardados: list[Caso], version_de: dict) -> None:
             raise conflicto
 
 
-def _guardar_filas(entradas, usuario, motivo) -> None:
+def _guardar_filas(escrituras: list[Escritura], usuario, motivo) -> None:
     nuevas, cambiadas = [], []
-    for form, formset, _version in entradas:
-        for fila_form in formset.filas_vivas():
-            if fila_form.instance.pk is not None and not fila_form.has_changed():
-                continue
-            fila = fila_form.save(commit=False)
-            fila.caso = form.instance
+    for escritura in escrituras:
+        for fila in escritura.filas:
+            fila.caso = escritura.caso
             fila.preparar()
             (nuevas if fila.pk is None else cambiadas).append(fila)
     if nuevas:

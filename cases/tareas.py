@@ -132,19 +132,22 @@ def ejecutar(pk: int, accion: str) -> None:
         )
         _guardar_si(importacion, Importacion.Estado.VALIDANDO)
         return
-    with transaction.atomic():
-        resultado = importador.importar(nuevos=importacion.creados)
+
+    def importada(resultado):
+        # The record says "imported" in the same transaction as the writes.
         anotar(importacion, resultado)
-        if not resultado.errores:
-            # The record says "imported" in the same transaction as the writes.
-            importacion.estado = Importacion.Estado.IMPORTADA
-            importacion.importado_en = timezone.now()
-            _guardar_si(importacion, Importacion.Estado.IMPORTANDO)
-            importacion.casos.add(*resultado.casos)
-            return
-    # Nothing was written: the data changed since the validation.
-    importacion.estado = Importacion.Estado.CON_ERRORES
-    _guardar_si(importacion, Importacion.Estado.IMPORTANDO)
+        importacion.estado = Importacion.Estado.IMPORTADA
+        importacion.importado_en = timezone.now()
+        _guardar_si(importacion, Importacion.Estado.IMPORTANDO)
+        importacion.casos.add(*resultado.casos)
+
+    # No transaction around it (its workers could not validate): importar() opens its own.
+    resultado = importador.importar(nuevos=importacion.creados, al_terminar=importada)
+    if resultado.errores:
+        # Nothing was written: the data changed since the validation.
+        anotar(importacion, resultado)
+        importacion.estado = Importacion.Estado.CON_ERRORES
+        _guardar_si(importacion, Importacion.Estado.IMPORTANDO)
 
 
 def _guardar_si(importacion: Importacion, estado_previo: str) -> None:
