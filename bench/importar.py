@@ -2,17 +2,19 @@
 
 Usage (DATABASE_URL names the database):
   python bench/importar.py preparar CASOS ARCHIVO   export the CASOS newest cases that have
-      activities to ARCHIVO (XLSX), every Asunto changed: the file updates CASOS cases and
-      (see below) adds their activities back;
+      activities to ARCHIVO (XLSX), every Asunto and every activity's text changed: the file
+      updates CASOS cases and every activity row of theirs;
   python bench/importar.py validar|importar|comando ARCHIVO   one measured run.
 
-Each run works inside a transaction that it rolls back at the end, so the database is left as
-it was: first (not timed) it deletes the stored activities of the file's cases, so that the
-file's Actividades rows are new rows to validate and insert (every ejecutor and artículo
-made active, so that the demo's inactive ones do not make errors); then it times
-``Importador.validar()``, ``Importador.importar()`` or ``manage.py importar_casos`` (which
-validates, then imports); with BENCH_PERFIL=FILE, under cProfile, whose stats go to FILE.
-Prints one JSON line: {"modo", "casos", "actividades", "segundos", "pico_rss_mb", "creados",
+Each run is what the page or the command does, outside any transaction, so that a big file
+is validated by worker processes (DJANGO_IMPORTACION_PROCESOS, default one per core; 1 for
+none): ``validar`` times ``Importador.validar()`` (nothing is written); ``importar`` times
+``Importador.importar()`` and ``comando`` ``manage.py importar_casos`` (which validates, then
+imports), which write the changes for real; afterwards, not timed, an SQL update takes the
+added suffixes off again (the versions and the history stay as the import left them, so the
+file's Versión column is then stale: prepare it again before another writing run). With
+BENCH_PERFIL=FILE, under cProfile, whose stats go to FILE. Prints one JSON line: {"modo",
+"casos", "actividades", "segundos", "pico_rss_mb", "pico_rss_trabajador_mb", "creados",
 "actualizados", "errores"}.
 """
 
@@ -34,20 +36,17 @@ django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import transaction  # noqa: E402
 from django.db.models import Count, Exists, OuterRef  # noqa: E402
 
-from cases.exports import xlsx_archivo  # noqa: E402
+from cases.exports import COLUMNAS_ACTIVIDADES, xlsx_archivo  # noqa: E402
 from cases.importacion import Importador  # noqa: E402
-from cases.models import Actividad, Articulo, Caso, Ejecutor  # noqa: E402
-from efactory.estatus import Estatus  # noqa: E402
+from cases.models import Actividad, Caso  # noqa: E402
 
 # The browser's limits (20,000 cases), or none with BENCH_SIN_LIMITE=1.
 LIMITE = None if os.environ.get("BENCH_SIN_LIMITE") == "1" else 20_000
 
 
-class Deshacer(Exception):
-    pass
+SUFIJO_CASO, SUFIJO_ACTIVIDAD = " (importado)", " (importada)"
 
 
 def preparar(casos: int, ruta: str):
@@ -63,57 +62,81 @@ def preparar(casos: int, ruta: str):
     qs = Caso.objects.filter(pk__in=ids).order_by("-numero")
     libro = openpyxl.load_workbook(xlsx_archivo(qs))
     for fila in libro["Casos"].iter_rows(min_row=2, min_col=2, max_col=2):
-        fila[0].value = f"{fila[0].value} (importado)"
+        fila[0].value = f"{fila[0].value}{SUFIJO_CASO}"
+    # Every activity row changed too: each is validated whole and written.
+    columna = COLUMNAS_ACTIVIDADES.index("Actividad") + 1
+    for fila in libro["Actividades"].iter_rows(min_row=2, min_col=columna, max_col=columna):
+        fila[0].value = f"{fila[0].value}{SUFIJO_ACTIVIDAD}"
     libro.save(ruta)
 
 
 def medir(modo: str, ruta: str) -> dict:
+    """One measured run, outside any transaction, as the page and the command run: a big
+    file is validated by worker processes (cases/importacion.py:EnParalelo). ``importar``
+    and ``comando`` write for real (the file's changes, committed); afterwards, not timed,
+    the changed texts are put back as they were (restaurar())."""
     usuario = get_user_model().objects.filter(is_superuser=True).order_by("pk").first()
     contenido = Path(ruta).read_bytes()
-    resultado = {}
+    numeros = [
+        int(v)
+        for (v,) in __import__("openpyxl")
+        .load_workbook(io.BytesIO(contenido), read_only=True)["Casos"]
+        .iter_rows(min_row=2, max_col=1, values_only=True)
+        if v
+    ]
     try:
-        with transaction.atomic():
-            numeros = [
-                int(v)
-                for (v,) in __import__("openpyxl")
-                .load_workbook(io.BytesIO(contenido), read_only=True)["Casos"]
-                .iter_rows(min_row=2, max_col=1, values_only=True)
-                if v
-            ]
-            Actividad.objects.filter(caso__numero__in=numeros).delete()
-            # The demo's inactive ejecutores and artículos keep rows that the editor (and so
-            # the import) would not accept as new: all active, so that the file is valid.
-            Ejecutor.objects.update(estatus=Estatus.ACTIVO)
-            Articulo.objects.update(activo=True)
-            perfil = cProfile.Profile() if os.environ.get("BENCH_PERFIL") else None
-            if perfil:
-                perfil.enable()
-            inicio = time.perf_counter()
-            if modo == "comando":
-                call_command("importar_casos", ruta, "--sin-progreso", stdout=io.StringIO())
-                resultado = {"creados": 0, "actualizados": len(numeros), "errores": 0}
-            else:
-                importador = Importador(
-                    io.BytesIO(contenido), Path(ruta).name, usuario, max_filas=LIMITE
-                )
-                r = importador.validar() if modo == "validar" else importador.importar()
-                resultado = {
-                    "creados": r.creados,
-                    "actualizados": r.actualizados,
-                    "errores": len(r.errores),
-                    "primeros_errores": [e.texto() for e in r.errores[:3]],
-                    "casos": r.filas_casos,
-                    "actividades": r.filas_actividades,
-                }
-            resultado["segundos"] = round(time.perf_counter() - inicio, 2)
-            if perfil:
-                perfil.disable()
-                perfil.dump_stats(os.environ["BENCH_PERFIL"])
-            raise Deshacer
-    except Deshacer:
-        pass
+        resultado = cronometrar(modo, ruta, contenido, usuario, numeros)
+    finally:
+        memoria = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        hijos = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        if modo != "validar":
+            restaurar()
     resultado["modo"] = modo
-    resultado["pico_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    resultado["pico_rss_mb"] = round(memoria / 1024, 1)
+    # The workers': the largest of them.
+    resultado["pico_rss_trabajador_mb"] = round(hijos / 1024, 1) if hijos else None
+    return resultado
+
+
+def restaurar():
+    """Put back what an import of preparar()'s file changed: the suffixes it added."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for tabla, columna, sufijo in (
+            ("cases_caso", "asunto", SUFIJO_CASO),
+            ("cases_actividad", "descripcion", SUFIJO_ACTIVIDAD),
+        ):
+            cursor.execute(
+                f"UPDATE {tabla} SET {columna} = substr({columna}, 1, length({columna}) - %s) "
+                f"WHERE {columna} LIKE %s",
+                [len(sufijo), f"%{sufijo}"],
+            )
+
+
+def cronometrar(modo, ruta, contenido, usuario, numeros) -> dict:
+    perfil = cProfile.Profile() if os.environ.get("BENCH_PERFIL") else None
+    if perfil:
+        perfil.enable()
+    inicio = time.perf_counter()
+    if modo == "comando":
+        call_command("importar_casos", ruta, "--sin-progreso", stdout=io.StringIO())
+        resultado = {"creados": 0, "actualizados": len(numeros), "errores": 0}
+    else:
+        importador = Importador(io.BytesIO(contenido), Path(ruta).name, usuario, max_filas=LIMITE)
+        r = importador.validar() if modo == "validar" else importador.importar()
+        resultado = {
+            "creados": r.creados,
+            "actualizados": r.actualizados,
+            "errores": len(r.errores),
+            "primeros_errores": [e.texto() for e in r.errores[:3]],
+            "casos": r.filas_casos,
+            "actividades": r.filas_actividades,
+        }
+    resultado["segundos"] = round(time.perf_counter() - inicio, 2)
+    if perfil:
+        perfil.disable()
+        perfil.dump_stats(os.environ["BENCH_PERFIL"])
     return resultado
 
 
