@@ -330,6 +330,7 @@ class Importador:
         self.usuario = usuario
         self.max_filas = max_filas
         self.progreso = progreso or (lambda hechas, total: None)
+        self.al_terminar = None  # importar()'s
         self.es_xlsx = hojas.extension(nombre) == ".xlsx"
 
     # --- the entry points -----------------------------------------------------------------
@@ -387,7 +388,7 @@ class Importador:
         self.resultado = Resultado()
         self.escribir = escribir
         self.numeros = getattr(self, "numeros", [])
-        self.pendientes = []  # (form, formset, version, row) of the chunk, to write together
+        self.pendientes = []  # (Escritura, where its errors go) of the chunk, written together
         self.validados = None  # a worker's: [CasoValidado] of its chunk (EnParalelo)
         try:
             libro = hojas.leer(self.archivo, self.nombre, (HOJA_CASOS, HOJA_ACTIVIDADES))
@@ -418,7 +419,7 @@ class Importador:
                 self._recorrer(en_paralelo)
                 if self.resultado.errores:
                     raise _Deshacer
-                if getattr(self, "al_terminar", None):
+                if self.al_terminar:
                     self.resultado.segundos = time.perf_counter() - self.inicio
                     self.al_terminar(self.resultado)
         except _Deshacer:
