@@ -676,17 +676,21 @@ def tabla_importacion(importados) -> str:
         return ""
     lineas = [
         "",
-        "Importación (XLSX exportado con cada Asunto cambiado; sus actividades, borradas antes "
-        "de medir, vuelven como renglones nuevos; todo se deshace al final):",
+        "Importación (XLSX exportado con cada Asunto y cada actividad cambiados; como la "
+        "página y el comando, fuera de una transacción: validación en procesos aparte, uno por "
+        "núcleo; importar y comando escriben de verdad y después se quitan los cambios):",
         "",
-        "| paso | casos | actividades | segundos | pico RSS MB | objetivo |",
-        "|---|---:|---:|---:|---:|---|",
+        "| paso | casos | actividades | segundos | pico RSS MB | por proceso de validación MB "
+        "| objetivo |",
+        "|---|---:|---:|---:|---:|---:|---|",
     ]
     for r in importados:
         actividades = miles(r["actividades"]) if "actividades" in r else "—"
+        trabajador = r.get("pico_rss_trabajador_mb")
         lineas.append(
             f"| {r['modo']} | {miles(r['archivo_casos'])} | {actividades} | "
-            f"{r['segundos']:.1f} | {r['pico_rss_mb']:.0f} | {OBJETIVOS_IMPORTACION[r['modo']]} |"
+            f"{r['segundos']:.1f} | {r['pico_rss_mb']:.0f} | "
+            f"{f'{trabajador:.0f}' if trabajador else '—'} | {OBJETIVOS_IMPORTACION[r['modo']]} |"
         )
     return "\n".join(lineas) + "\n"
 
