@@ -23,11 +23,19 @@ from concurrent.futures import ProcessPoolExecutor
 CLAVES_DE_LA_BASE = ("ENGINE", "NAME", "USER", "PASSWORD", "HOST", "PORT", "OPTIONS")
 
 
+# Without a setting, one worker per core up to this many: each holds a database connection
+# and a hundred-odd MB while it runs, and a big server's cores serve requests too.
+POR_DEFECTO_HASTA = 4
+
+
 def procesos() -> int:
-    """How many workers a long task may use: ``IMPORTACION_PROCESOS`` (0: one per core)."""
+    """How many workers a long task may use: ``IMPORTACION_PROCESOS``, or (0) one per core
+    up to POR_DEFECTO_HASTA."""
     from django.conf import settings
 
-    pedidos = getattr(settings, "IMPORTACION_PROCESOS", 0) or os.cpu_count() or 1
+    pedidos = getattr(settings, "IMPORTACION_PROCESOS", 0)
+    if not pedidos:
+        pedidos = min(os.cpu_count() or 1, POR_DEFECTO_HASTA)
     return max(1, int(pedidos))
 
 

@@ -55,3 +55,17 @@ def test_a_worker_ends_when_its_parent_is_killed():
     finally:
         padre.kill()
         padre.wait()
+
+
+def test_workers_default_to_one_per_core_up_to_four(settings, monkeypatch):
+    from efactory import paralelo
+
+    settings.IMPORTACION_PROCESOS = 0
+    monkeypatch.setattr(os, "cpu_count", lambda: 64)
+    assert paralelo.procesos() == 4
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    assert paralelo.procesos() == 2
+    settings.IMPORTACION_PROCESOS = 6
+    assert paralelo.procesos() == 6
+    settings.IMPORTACION_PROCESOS = 1
+    assert not paralelo.disponible()

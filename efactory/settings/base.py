@@ -12,7 +12,7 @@ Environment variables:
     DJANGO_HTTPS          "1" when served over HTTPS: SSL redirect, secure cookies, HSTS
     DJANGO_PROXIES        number of trusted proxies in front (nginx: 1; default 0)
     DJANGO_IMPORTACION_PROCESOS  worker processes validating a big import (default 0: one
-                          per core; 1: none)
+                          per core, up to 4; 1: none)
 """
 
 import datetime
@@ -160,7 +160,7 @@ DATABASES["progreso"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
 IMPORTACION_EN_SEGUNDO_PLANO = os.environ.get("IMPORTACION_EN_SEGUNDO_PLANO", "1") == "1"
 
 # Worker processes that validate a big import on PostgreSQL (efactory/paralelo.py): 0, one
-# per core; 1 validates in the process itself.
+# per core up to 4; 1 validates in the process itself.
 IMPORTACION_PROCESOS = int(os.environ.get("DJANGO_IMPORTACION_PROCESOS", "0") or 0)
 
 # A read replica (a streaming standby of the primary): only the views that ask for it
