@@ -557,6 +557,8 @@ class Importador:
         """Validate (and write) the file's cases chunk by chunk: here, or in worker
         processes (EnParalelo)."""
         self.vistos = {}  # numero → row of the Casos sheet
+        # The size at once (the page says "0 de 10.000"), while the workers start.
+        self.progreso(0, self._total_estimado())
         validador = EnParalelo(self) if en_paralelo else EnSerie(self)
         with validador:
             for lote, leidas in self._lotes():

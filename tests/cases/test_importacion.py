@@ -375,3 +375,18 @@ def test_numbers_stay_unique_when_cases_are_created_during_the_import(usuario):
     assert len(numeros) == len(set(numeros)) == 4
     importados = Caso.objects.filter(pk__in=resultado.casos).values_list("numero", flat=True)
     assert max(importados) < creados_durante[0].numero
+
+
+def test_progress_is_reported_from_the_start_with_the_size_of_the_file(usuario):
+    """The page shows "0 de 3" at once, not a bare count while the work starts."""
+    ClienteFactory(codigo="ACME")
+    contenido = libro(
+        [[None, f"Caso {n}", "ACME", "02/03/2026"] for n in range(3)],
+        columnas=["Documento", "Asunto", "Código cliente", "Inicio"],
+    )
+    llamadas = []
+    Importador(
+        io.BytesIO(contenido), "casos.xlsx", usuario, progreso=lambda h, t: llamadas.append((h, t))
+    ).validar()
+    assert llamadas[0] == (0, 3)
+    assert llamadas[-1] == (3, 3)
