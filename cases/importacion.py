@@ -360,6 +360,25 @@ class Importador:
         """Validate every row; nothing is written."""
         return self._procesar(escribir=False)
 
+    def casos_nuevos(self) -> int:
+        """How many Casos rows have no Documento: the most cases an import of the file
+        creates, counted without validating (for importar(nuevos=…) without a validation
+        first, as the command does); 0 when the file cannot be read."""
+        try:
+            hoja = hojas.leer(self.archivo, self.nombre, (HOJA_CASOS,))[HOJA_CASOS]
+            columna = _normalizar_encabezado(hoja.encabezado).get("Documento")
+            if columna is None:
+                return 0
+            return sum(
+                1
+                for _numero, celdas in hoja.filas
+                if hojas.vacia(celdas[columna] if columna < len(celdas) else None)
+            )
+        except ArchivoInvalido:
+            return 0
+        finally:
+            self.archivo.seek(0)
+
     def importar(
         self, nuevos: int | None = None, al_terminar: Callable[[Resultado], None] | None = None
     ) -> Resultado:

@@ -3,7 +3,8 @@
 import pytest
 from django.core.management import CommandError, call_command
 
-from cases.models import Caso, Importacion
+from cases.importacion import Importador
+from cases.models import Caso, Importacion, Secuencia
 from tests.cases.test_importacion import editar, exportado, libro
 from tests.factories import CasoFactory, ClienteFactory, UserFactory
 
@@ -63,3 +64,36 @@ def test_a_missing_file_or_user_is_a_clear_error(tmp_path, jefe):
     ruta = escribir(tmp_path, libro([]))
     with pytest.raises(CommandError, match="No existe el usuario «nadie»"):
         call_command("importar_casos", ruta, "--usuario", "nadie")
+
+
+def test_the_import_is_one_pass_with_the_new_cases_numbers_reserved_first(
+    tmp_path, jefe, capsys, monkeypatch
+):
+    """Importing validates every row as it writes (and rolls back on any error): no second
+    pass. The new cases' numbers are reserved before its transaction, counted without
+    validating: people creating cases meanwhile do not wait for the import."""
+    ClienteFactory(codigo="ACME")
+    guardado = CasoFactory(asunto="Antes")
+    filas = [[None, f"Nuevo {n}", "Alta", "", "ACME", "", "", "", "02/03/2026"] for n in range(3)]
+
+    def agregar(wb):
+        for fila in filas:
+            wb["Casos"].append(fila)
+
+    ruta = escribir(tmp_path, editar(exportado(), agregar))
+    with open(ruta, "rb") as archivo:
+        assert Importador(archivo, "casos.xlsx", None).casos_nuevos() == 3
+    antes = Secuencia.objects.get(nombre="caso").valor
+
+    def sin_validar(self):
+        raise AssertionError("the command should not validate before importing")
+
+    monkeypatch.setattr(Importador, "validar", sin_validar)
+    call_command("importar_casos", ruta, "--sin-progreso")
+
+    nuevos = Caso.objects.exclude(pk=guardado.pk).order_by("numero")
+    assert [c.numero for c in nuevos] == [antes + 1, antes + 2, antes + 3]
+    importacion = Importacion.objects.get()
+    assert (importacion.creados, importacion.sin_cambios) == (3, 1)
+    assert importacion.casos.count() == 3
+    assert "3 casos creados, 0 actualizados, 1 sin cambios" in capsys.readouterr().out

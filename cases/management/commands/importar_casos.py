@@ -2,10 +2,14 @@
 
 The import of /casos/importar/ for files of any size (no 10 MB / 20,000-row limit): the
 same reading, the same rules, the same errors (cases/importacion.py), with a progress bar.
-It validates the whole file first; with ``--validar`` it stops there. Otherwise, when there
-is no error, it imports everything in one transaction, keeps an Importacion record (the
-cases are then listed at /casos/?importacion=<id>) and prints what it did. Exit status 1
-when the file has errors (nothing is written).
+With ``--validar`` it validates the whole file and writes nothing. Otherwise it imports in
+one pass: Importador.importar() validates every row and writes as it goes, all in one
+transaction that any error rolls back (the page shows a preview first; here a second pass
+would only double the time); then it keeps an Importacion record (the cases are listed at
+/casos/?importacion=<id>) and prints what it did. The numbers of the new cases (the rows
+without Documento, counted without validating) are reserved before the transaction, so that
+people creating cases meanwhile do not wait for it. Exit status 1 when the file has errors
+(nothing is written).
 """
 
 from pathlib import Path
@@ -45,35 +49,46 @@ class Command(BaseCommand):
         if not ruta.is_file():
             raise CommandError(f"No existe el archivo {ruta}.")
         usuario = self._usuario(options["usuario"])
-        resultado = self._pasada(ruta, usuario, options, "Validando", escribir=False)
-        self._informe(resultado, ruta)
-        if resultado.errores:
-            raise CommandError(
-                f"El archivo tiene {len(resultado.errores)} errores: no se guardó nada."
-            )
         if options["validar"]:
+            resultado = self._pasada(ruta, usuario, options, "Validando", escribir=False)
+            self._informe(resultado, ruta)
+            self._sin_errores(resultado)
             self.stdout.write(self.style.SUCCESS("Validación sin errores (no se guardó nada)."))
             return
+        with ruta.open("rb") as archivo:
+            nuevos = Importador(archivo, ruta.name, usuario, max_filas=None).casos_nuevos()
+        registradas = []
+
+        def registrar(resultado):
+            # The record commits with the import's writes, in its transaction.
+            importacion = Importacion.objects.create(
+                usuario=usuario,
+                nombre=ruta.name[:255],
+                archivo=b"",  # the file stays where it is; the record says what was done
+                estado=Importacion.Estado.IMPORTADA,
+                importado_en=timezone.now(),
+                filas_casos=resultado.filas_casos,
+                filas_actividades=resultado.filas_actividades,
+                creados=resultado.creados,
+                actualizados=resultado.actualizados,
+                sin_cambios=resultado.sin_cambios,
+                segundos=resultado.segundos,
+            )
+            importacion.casos.add(*resultado.casos)
+            registradas.append(importacion)
+
         resultado = self._pasada(
-            ruta, usuario, options, "Importando", escribir=True, nuevos=resultado.creados
+            ruta,
+            usuario,
+            options,
+            "Importando",
+            escribir=True,
+            nuevos=nuevos,
+            al_terminar=registrar,
         )
-        if resultado.errores:
-            self._informe(resultado, ruta)
-            raise CommandError("No se importó nada: los datos cambiaron desde la validación.")
-        importacion = Importacion.objects.create(
-            usuario=usuario,
-            nombre=ruta.name[:255],
-            archivo=b"",  # the file stays where it is; the record says what was done
-            estado=Importacion.Estado.IMPORTADA,
-            importado_en=timezone.now(),
-            filas_casos=resultado.filas_casos,
-            filas_actividades=resultado.filas_actividades,
-            creados=resultado.creados,
-            actualizados=resultado.actualizados,
-            sin_cambios=resultado.sin_cambios,
-            segundos=resultado.segundos,
-        )
-        importacion.casos.add(*resultado.casos)
+        self._informe(resultado, ruta)
+        self._sin_errores(resultado)
+        (importacion,) = registradas
         self.stdout.write(
             self.style.SUCCESS(
                 f"Importación {importacion.pk}: {resultado.creados} casos creados, "
@@ -81,6 +96,13 @@ class Command(BaseCommand):
                 f"en {resultado.segundos:.1f} s. Véalos en /casos/?importacion={importacion.pk}"
             )
         )
+
+    @staticmethod
+    def _sin_errores(resultado):
+        if resultado.errores:
+            raise CommandError(
+                f"El archivo tiene {len(resultado.errores)} errores: no se guardó nada."
+            )
 
     def _usuario(self, nombre):
         modelo = get_user_model()
@@ -94,7 +116,7 @@ class Command(BaseCommand):
             raise CommandError("Indique --usuario: no hay ningún superusuario.")
         return usuario
 
-    def _pasada(self, ruta, usuario, options, titulo, *, escribir, nuevos=None):
+    def _pasada(self, ruta, usuario, options, titulo, *, escribir, nuevos=None, al_terminar=None):
         barra = tqdm(
             desc=titulo,
             unit=" casos",
@@ -109,7 +131,11 @@ class Command(BaseCommand):
 
         with ruta.open("rb") as archivo:
             importador = Importador(archivo, ruta.name, usuario, max_filas=None, progreso=progreso)
-            resultado = importador.importar(nuevos=nuevos) if escribir else importador.validar()
+            resultado = (
+                importador.importar(nuevos=nuevos, al_terminar=al_terminar)
+                if escribir
+                else importador.validar()
+            )
         barra.close()
         return resultado
 
