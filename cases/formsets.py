@@ -5,13 +5,14 @@ from collections import defaultdict
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from efactory import formato
 from efactory.claves import es_pk
 from efactory.estatus import Estatus
-from efactory.formsets import BaseFilasFormSet
+from efactory.formsets import BaseFilasFormSet, ConteosDelServidor, FilasDadas
 
 from .forms import ActividadForm, CompartidaModelChoiceField, OpcionesCompartidas
 from .models import NUMERO_DIGITOS, Actividad, Articulo, Caso, Ejecutor, fecha_corta
@@ -49,6 +50,7 @@ class BaseActividadFormSet(BaseFilasFormSet):
         # rows (``agenda``), each loaded once for many cases, instead of a query per case.
         if filas is not None:
             self._queryset = filas
+            kwargs["queryset"] = FilasDadas()
         if catalogo is not None:
             # One copy of the row fields for the whole import (efactory/formsets.py).
             self._campos_de_la_fila = catalogo.campos_de_fila
@@ -59,6 +61,16 @@ class BaseActividadFormSet(BaseFilasFormSet):
         self._fecha_cierre = fecha_cierre
         self._ejecutor_caso = ejecutor_caso
         self._compartir_opciones(set(ejecutores_del_caso), set(articulos_del_caso))
+
+    @cached_property
+    def management_form(self):
+        if self._catalogo is None or not self.is_bound:
+            return super().management_form
+        # The import wrote the counts itself (Importador._datos_formset).
+        p = self.prefix
+        return ConteosDelServidor(
+            int(self.data[f"{p}-TOTAL_FORMS"]), int(self.data[f"{p}-INITIAL_FORMS"]), self.max_num
+        )
 
     # Without explicit values (the Django admin's inline), read them from the case the formset
     # is built on when validating: the admin fills that instance with the submitted data

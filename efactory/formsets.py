@@ -6,7 +6,13 @@ import functools
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms import BaseInlineFormSet, ModelChoiceField, inlineformset_factory
-from django.forms.formsets import DELETION_FIELD_NAME, INITIAL_FORM_COUNT, TOTAL_FORM_COUNT
+from django.forms.formsets import (
+    DELETION_FIELD_NAME,
+    INITIAL_FORM_COUNT,
+    MAX_NUM_FORM_COUNT,
+    MIN_NUM_FORM_COUNT,
+    TOTAL_FORM_COUNT,
+)
 from django.forms.models import InlineForeignKeyField
 from django.forms.utils import ErrorDict
 from django.utils.translation import gettext_lazy as _
@@ -23,6 +29,36 @@ class CamposDeLaFila(dict):
 
     def __deepcopy__(self, memo):
         return dict(self)
+
+
+class FilasDadas:
+    """The queryset an inline formset is built with when its rows are handed to it (the
+    import loads them for many parents at once): Django's ``filter(parent=…)`` per formset,
+    a query built for nothing, becomes this stand-in, which filters to itself."""
+
+    def filter(self, *args, **kwargs):
+        return self
+
+    def none(self):
+        return self
+
+
+class ConteosDelServidor:
+    """A formset's management form when the server wrote the row counts itself (the import's
+    data): the cleaned data Django's ManagementForm would give, without building and
+    validating a form per formset. Pages always send a real one, which is validated."""
+
+    def __init__(self, total: int, iniciales: int, maximo: int):
+        self.cleaned_data = {
+            TOTAL_FORM_COUNT: total,
+            INITIAL_FORM_COUNT: iniciales,
+            MIN_NUM_FORM_COUNT: 0,
+            MAX_NUM_FORM_COUNT: maximo,
+        }
+        self.errors = ErrorDict()
+
+    def is_valid(self) -> bool:
+        return True
 
 
 class FilaForm(forms.ModelForm):
