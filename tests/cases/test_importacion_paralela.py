@@ -59,6 +59,18 @@ def validar(contenido, settings, procesos):
     return Importador(io.BytesIO(contenido), "casos.xlsx", None).validar()
 
 
+def casos_de_jose(cuantos: int):
+    """José Pérez and ``cuantos`` of his cases of client ACME, from 1 March 2026."""
+    jose = EjecutorFactory(nombre="José Pérez")
+    acme = ClienteFactory(codigo="ACME")
+    marzo = datetime.date(2026, 3, 1)
+    casos = [
+        CasoFactory(cliente=acme, ejecutor=jose, fecha_inicio=marzo, asunto=f"Caso {n}")
+        for n in range(cuantos)
+    ]
+    return jose, casos
+
+
 def resumen(resultado):
     return textos(resultado), resultado.creados, resultado.actualizados, resultado.sin_cambios
 
@@ -66,13 +78,7 @@ def resumen(resultado):
 def test_workers_give_the_same_errors_and_counts_as_one_process(
     en_lotes_de_dos, recibidos, settings
 ):
-    jose = EjecutorFactory(nombre="José Pérez")
-    acme = ClienteFactory(codigo="ACME")
-    marzo = datetime.date(2026, 3, 1)
-    casos = [
-        CasoFactory(cliente=acme, ejecutor=jose, fecha_inicio=marzo, asunto=f"Caso {n}")
-        for n in range(9)
-    ]
+    jose, casos = casos_de_jose(9)
     # A stored row of another case: the workers read it from the database.
     ActividadFactory(
         caso=casos[8],
@@ -156,13 +162,7 @@ def test_an_import_validated_by_workers_writes_everything_in_one_go(
     en_lotes_de_dos, recibidos, settings
 ):
     usuario = UserFactory(username="importador")
-    jose = EjecutorFactory(nombre="José Pérez")
-    acme = ClienteFactory(codigo="ACME")
-    marzo = datetime.date(2026, 3, 1)
-    casos = [
-        CasoFactory(cliente=acme, ejecutor=jose, fecha_inicio=marzo, asunto=f"Caso {n}")
-        for n in range(5)
-    ]
+    jose, casos = casos_de_jose(5)
     antes = Secuencia.objects.get(nombre="caso").valor
     filas = [[c.numero, f"{c.asunto} (importado)", "ACME", "01/03/2026", 50] for c in casos[:4]]
     filas += [[None, f"Nuevo {n}", "ACME", "02/03/2026", 10] for n in range(3)]

@@ -21,6 +21,7 @@ from tqdm import tqdm
 
 from cases.importacion import Importador
 from cases.models import Importacion
+from cases.tareas import anotar
 from efactory import hojas
 
 MAX_ERRORES_EN_PANTALLA = 200
@@ -61,19 +62,15 @@ class Command(BaseCommand):
 
         def registrar(resultado):
             # The record commits with the import's writes, in its transaction.
-            importacion = Importacion.objects.create(
+            importacion = Importacion(
                 usuario=usuario,
                 nombre=ruta.name[:255],
                 archivo=b"",  # the file stays where it is; the record says what was done
                 estado=Importacion.Estado.IMPORTADA,
                 importado_en=timezone.now(),
-                filas_casos=resultado.filas_casos,
-                filas_actividades=resultado.filas_actividades,
-                creados=resultado.creados,
-                actualizados=resultado.actualizados,
-                sin_cambios=resultado.sin_cambios,
-                segundos=resultado.segundos,
             )
+            anotar(importacion, resultado)  # the counts, as the page's run records them
+            importacion.save()
             importacion.casos.add(*resultado.casos)
             registradas.append(importacion)
 
