@@ -414,3 +414,71 @@ def test_the_import_builds_no_management_form_and_no_row_query_per_case(
 
     assert (textos(resultado), resultado.actualizados) == ([], 1)
     assert construidos == []
+
+
+def test_an_inactive_ejecutor_stays_on_the_rows_that_have_it_and_only_there(migracion, usuario):
+    """The rows' choices are the active ejecutores plus those the case's stored rows use,
+    whatever other cases the file validated before it with the same choices."""
+    from efactory.estatus import Estatus
+
+    otro = CasoFactory(
+        cliente=migracion.cliente, fecha_inicio=migracion.fecha_inicio, fecha_cierre=None
+    )
+    ines = EjecutorFactory(nombre="Inés Inactiva")
+    ActividadFactory(
+        caso=migracion,
+        fecha=datetime.date(2026, 3, 4),
+        hora_inicio=datetime.time(8, 0),
+        hora_fin=datetime.time(9, 0),
+        descripcion="Visita",
+        ejecutor=ines,
+    )
+    ines.estatus = Estatus.INACTIVO
+    ines.save()
+    # Her stored row of the first case, changed; a new row of hers on the other case.
+    suya = [migracion.documento, "04/03/2026", "08:00", "09:00", "Visita larga", "Inés Inactiva"]
+    ajena = [otro.documento, "05/03/2026", "08:00", "09:00", "Visita", "Inés Inactiva"]
+    activa = [otro.documento, "06/03/2026", "08:00", "09:00", "Otra", "José Pérez"]
+
+    for filas in ([suya, ajena], [ajena, activa, suya]):
+        resultado = validar(libro([], [[*f, "", ""] for f in filas]))
+
+        errores = textos(resultado)
+        assert len(errores) == 1, errores
+        fila = filas.index(ajena) + 2
+        assert errores[0].startswith(f"Actividades · Fila {fila} · Ejecutor: ")
+        assert "ya no existe o no está disponible" in errores[0]
+
+
+def test_the_rows_choices_are_built_once_however_many_ejecutores_the_cases_use(usuario):
+    """Cases that use different active ejecutores share one list of choices: building one
+    per case cost a copy of the whole table each time (issue 11: nothing grows with the
+    lookup tables)."""
+    cliente = ClienteFactory(codigo="ACME")
+    ejecutores = EjecutorFactory.create_batch(6)
+    casos = [
+        CasoFactory(cliente=cliente, fecha_inicio=datetime.date(2026, 3, 1), ejecutor=e)
+        for e in ejecutores
+    ]
+    for n, (caso, ejecutor) in enumerate(zip(casos, ejecutores, strict=True)):
+        ActividadFactory(
+            caso=caso,
+            fecha=datetime.date(2026, 3, 2),
+            hora_inicio=datetime.time(9, 0),
+            hora_fin=datetime.time(10, 0),
+            descripcion=f"Fila {n}",
+            ejecutor=ejecutor,
+        )
+    columna = COLUMNAS_ACTIVIDADES.index("Actividad") + 1
+
+    def editar_filas(wb):
+        for (celda,) in wb["Actividades"].iter_rows(min_row=2, min_col=columna, max_col=columna):
+            celda.value = f"{celda.value} (editada)"
+
+    contenido = editar(exportado(), editar_filas)
+    importador = Importador(io.BytesIO(contenido), "casos.xlsx", usuario)
+
+    resultado = importador.validar()
+
+    assert (textos(resultado), resultado.actualizados) == ([], 6)
+    assert len(importador.catalogo._opciones) == 1
