@@ -445,7 +445,9 @@ class ActividadForm(FilaForm):
     def has_changed(self):
         """A new row counts as filled in only when more than its defaults were given."""
         if self.instance.pk is None:
-            return any(name not in self.CAMPOS_CON_DEFECTO for name in self.changed_data)
+            if not hasattr(self, "_relleno"):
+                self._relleno = self._algun_cambio(self.CAMPOS_CON_DEFECTO)
+            return self._relleno
         return super().has_changed()
 
     def _get_validation_exclusions(self):

@@ -76,6 +76,21 @@ class FilaForm(forms.ModelForm):
             self.base_fields = campos_de_la_fila
         super().__init__(*args, **kwargs)
 
+    def has_changed(self):
+        """Whether any field changed, stopping at the first that did: Form.has_changed()
+        compares every field (changed_data) and is asked four times per row by the
+        formset, the rules and the save. Once known, the answer is kept."""
+        if "changed_data" in self.__dict__:
+            return bool(self.changed_data)
+        if not hasattr(self, "_ha_cambiado"):
+            self._ha_cambiado = self._algun_cambio(())
+        return self._ha_cambiado
+
+    def _algun_cambio(self, salvo) -> bool:
+        """Whether a field other than those in ``salvo`` changed (what changed_data lists:
+        BoundField._has_changed), stopping at the first that did."""
+        return any(bf._has_changed() for nombre, bf in self._bound_items() if nombre not in salvo)
+
     def full_clean(self):
         if self.is_bound and self.instance.pk is not None and not self.has_changed():
             self._errors = ErrorDict()
