@@ -16,7 +16,8 @@ cases). The cases are seeded once, at the first size; each further size is a cop
 database (CREATE DATABASE … TEMPLATE, ``<BENCH_DB>_<e>_<a>_<c>``, dropped once measured)
 topped up with ``manage.py demo --ejecutores --articulos --clientes``, so the cases stay the
 same and only the lookups grow. The report has a column per size and the ratio of the last to
-the first; the exports are measured at the first size only.
+the first; the exports and the import are measured at the first size only, and the
+import's validation again at the last (it must not grow with the lookup tables either).
 
 It prints Markdown tables and saves them under bench/results/. No thresholds are asserted
 here: the targets are in the tables' last column and in the README.
@@ -507,9 +508,11 @@ def exportar(formato):
     return json.loads(salida.stdout.strip().splitlines()[-1])
 
 
-def importaciones() -> list[dict]:
+def importaciones(tamano, solo_validar=False) -> list[dict]:
     """bench/importar.py, each run in a process of its own (time and peak RSS): validate and
-    import a file of CASOS_IMPORTAR cases, and the command on CASOS_COMANDO cases."""
+    import a file of CASOS_IMPORTAR cases, and the command on CASOS_COMANDO cases; with
+    ``solo_validar``, only the validation (at the last lookup size: the import's cost must not
+    grow with the lookup tables either). Each result says its lookup size ``tamano``."""
     env = {**os.environ, "DATABASE_URL": URL}
     script = str(RAIZ / "bench" / "importar.py")
 
@@ -520,13 +523,17 @@ def importaciones() -> list[dict]:
         return json.loads(salida.stdout.strip().splitlines()[-1])
 
     resultados = []
-    for casos, modos in ((CASOS_IMPORTAR, ("validar", "importar")), (CASOS_COMANDO, ("comando",))):
+    pasos = ((CASOS_IMPORTAR, ("validar", "importar")), (CASOS_COMANDO, ("comando",)))
+    if solo_validar:
+        pasos = ((CASOS_IMPORTAR, ("validar",)),)
+    for casos, modos in pasos:
         if not casos:
             continue
         archivo = Path(tempfile.gettempdir()) / f"bench-importar-{casos}.xlsx"
         correr("preparar", str(casos), str(archivo))
         for modo in modos:
-            resultados.append({**correr(modo, str(archivo)), "archivo_casos": casos})
+            resultado = correr(modo, str(archivo))
+            resultados.append({**resultado, "archivo_casos": casos, "tamano": etiqueta(tamano)})
             print(f"  {resultados[-1]}", flush=True)
         archivo.unlink()
     return resultados
@@ -680,15 +687,15 @@ def tabla_importacion(importados) -> str:
         "página y el comando, fuera de una transacción: validación en procesos aparte, uno por "
         "núcleo; importar y comando escriben de verdad y después se quitan los cambios):",
         "",
-        "| paso | casos | actividades | segundos | pico RSS MB | por proceso de validación MB "
-        "| objetivo |",
-        "|---|---:|---:|---:|---:|---:|---|",
+        "| paso | tablas de consulta | casos | actividades | segundos | pico RSS MB "
+        "| por proceso de validación MB | objetivo |",
+        "|---|---|---:|---:|---:|---:|---:|---|",
     ]
     for r in importados:
         actividades = miles(r["actividades"]) if "actividades" in r else "—"
         trabajador = r.get("pico_rss_trabajador_mb")
         lineas.append(
-            f"| {r['modo']} | {miles(r['archivo_casos'])} | {actividades} | "
+            f"| {r['modo']} | {r['tamano']} | {miles(r['archivo_casos'])} | {actividades} | "
             f"{r['segundos']:.1f} | {r['pico_rss_mb']:.0f} | "
             f"{f'{trabajador:.0f}' if trabajador else '—'} | {OBJETIVOS_IMPORTACION[r['modo']]} |"
         )
@@ -870,6 +877,23 @@ def medir_paginas(medidor, solo_busqueda=False):
     return cliente.cookies["sessionid"].value, caso.pk
 
 
+def datos_masivos(indice, tamano, busqueda, exports, importados):
+    """The search plan, the exports and the import at the first lookup size; the import's
+    validation again at the last one."""
+    if indice == 0:
+        busqueda = plan_busqueda(BUSQUEDA_PLAN)
+        paso(f"Exportaciones de {miles(FILAS_EXPORT)} filas")
+        exports = [exportar("csv"), exportar("xlsx")]
+        for e in exports:
+            print(f"  {e}", flush=True)
+        paso(f"Importación de {miles(CASOS_IMPORTAR)} casos")
+        importados = importaciones(tamano)
+    elif indice == len(TAMANOS) - 1:
+        paso(f"Validación de {miles(CASOS_IMPORTAR)} casos con {etiqueta(tamano)}")
+        importados = importados + importaciones(tamano, solo_validar=True)
+    return busqueda, exports, importados
+
+
 def main():
     tamano = TAMANOS[0]
     paso(f"Base de datos {DB}: {miles(N)} casos, {etiqueta(tamano)}")
@@ -892,14 +916,10 @@ def main():
         cookie, caso_pk = medir_paginas(medidor, solo_busqueda=SOLO_BUSQUEDA)
         if SOLO_BUSQUEDA:
             return
-        if indice == 0 and not SOLO_PAGINAS:
-            busqueda = plan_busqueda(BUSQUEDA_PLAN)
-            paso(f"Exportaciones de {miles(FILAS_EXPORT)} filas")
-            exports = [exportar("csv"), exportar("xlsx")]
-            for e in exports:
-                print(f"  {e}", flush=True)
-            paso(f"Importación de {miles(CASOS_IMPORTAR)} casos")
-            importados = importaciones()
+        if not SOLO_PAGINAS:
+            busqueda, exports, importados = datos_masivos(
+                indice, tamano, busqueda, exports, importados
+            )
         carga, nota = (None, "omitida (BENCH_CARGA=0)")
         if CARGA:
             paso("Carga con gunicorn + wrk")
