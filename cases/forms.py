@@ -17,7 +17,7 @@ from efactory import versiones
 from efactory.claves import es_pk
 from efactory.estatus import Estatus
 from efactory.filtros import BLANCO, SelectRapido, con_blanco
-from efactory.formsets import FilaForm
+from efactory.formsets import FilaForm, algun_cambio
 from efactory.formularios import Celda, ayudante
 from efactory.numeros import NUMERO_INVALIDO, DecimalInput
 from efactory.textos import DEMASIADO_LARGO, ConMiles
@@ -446,7 +446,7 @@ class ActividadForm(FilaForm):
         """A new row counts as filled in only when more than its defaults were given."""
         if self.instance.pk is None:
             if not hasattr(self, "_relleno"):
-                self._relleno = self._algun_cambio(self.CAMPOS_CON_DEFECTO)
+                self._relleno = algun_cambio(self, self.CAMPOS_CON_DEFECTO)
             return self._relleno
         return super().has_changed()
 

@@ -50,7 +50,7 @@ from efactory.busqueda import Normalizado
 from efactory.busqueda import normalizar as _normalizar
 from efactory.claves import es_pk
 from efactory.estatus import Estatus
-from efactory.formsets import CamposDeLaFila
+from efactory.formsets import CamposDeLaFila, algun_cambio
 from efactory.hojas import ArchivoInvalido
 
 from .exports import COLUMNAS_ACTIVIDADES, COLUMNAS_CASOS, documento
@@ -835,8 +835,8 @@ class Importador:
     @staticmethod
     def _cambio(form, formset) -> bool:
         # The first changed field answers: Form.changed_data would compare all 26 of them
-        # (a twentieth of the validation). BoundField._has_changed is what it calls.
-        if any(bf._has_changed() for n, bf in form._bound_items() if n not in ("version", "envio")):
+        # (a twentieth of the validation).
+        if algun_cambio(form, ("version", "envio")):
             return True
         return any(f.instance.pk is None or f.has_changed() for f in formset.filas_vivas())
 

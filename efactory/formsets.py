@@ -61,6 +61,12 @@ class ConteosDelServidor:
         return True
 
 
+def algun_cambio(form, salvo=()) -> bool:
+    """Whether a field of ``form`` other than those in ``salvo`` changed (what changed_data
+    lists: BoundField._has_changed), stopping at the first that did."""
+    return any(bf._has_changed() for nombre, bf in form._bound_items() if nombre not in salvo)
+
+
 class FilaForm(forms.ModelForm):
     """The form of a :class:`BaseFilasFormSet`'s rows: it takes the formset's shared fields,
     and a stored row sent back unchanged is not validated again.
@@ -83,13 +89,8 @@ class FilaForm(forms.ModelForm):
         if "changed_data" in self.__dict__:
             return bool(self.changed_data)
         if not hasattr(self, "_ha_cambiado"):
-            self._ha_cambiado = self._algun_cambio(())
+            self._ha_cambiado = algun_cambio(self)
         return self._ha_cambiado
-
-    def _algun_cambio(self, salvo) -> bool:
-        """Whether a field other than those in ``salvo`` changed (what changed_data lists:
-        BoundField._has_changed), stopping at the first that did."""
-        return any(bf._has_changed() for nombre, bf in self._bound_items() if nombre not in salvo)
 
     def full_clean(self):
         if self.is_bound and self.instance.pk is not None and not self.has_changed():
