@@ -11,7 +11,7 @@ TEXTOS = versiones.TextosDeConflicto(
     filas=_("Actividades:"),
     fila_eliminada=_("Una actividad que usted tiene en pantalla fue eliminada por otra persona."),
     fila_difiere=_("%(fila)s: difiere en %(campos)s."),
-    fila_agregada=_("%(fila)s: la agregó otra persona y usted no la tiene en pantalla."),
+    fila_agregada=_("%(fila)s: la agregó otra persona; ya aparece entre sus actividades."),
 )
 
 

@@ -588,24 +588,26 @@ class CasoEditorView(PermissionRequiredMixin, TemplateView):
         )
         return self.render_to_response(self.get_context_data(form=form, formset=formset, caso=caso))
 
-    def formularios(self, caso):
-        """The case form and its Actividades formset, bound to the POST.
+    def formularios(self, caso, datos=None):
+        """The case form and its Actividades formset, bound to the POST (or ``datos``).
 
         The formset is built after the case form is validated, on the values the user
         submitted (the date window and the default ejecutor come from them).
         """
-        form = CasoForm(self.request.POST, instance=caso)
+        if datos is None:
+            datos = self.request.POST
+        form = CasoForm(datos, instance=caso)
         form.is_valid()
-        datos = form.cleaned_data
+        limpios = form.cleaned_data
         formset_class = self.formset_class()
         formset = formset_class(
-            self.request.POST,
+            datos,
             instance=form.instance,
             prefix=PREFIJO_ACTIVIDADES,
             initial=[self.initial_actividad(caso)] * formset_class.extra,
-            fecha_inicio=datos.get("fecha_inicio") if "fecha_inicio" not in form.errors else None,
-            fecha_cierre=datos.get("fecha_cierre") if "fecha_cierre" not in form.errors else None,
-            ejecutor_caso=datos.get("ejecutor"),
+            fecha_inicio=limpios.get("fecha_inicio") if "fecha_inicio" not in form.errors else None,
+            fecha_cierre=limpios.get("fecha_cierre") if "fecha_cierre" not in form.errors else None,
+            ejecutor_caso=limpios.get("ejecutor"),
             **self.catalogos(form),
         )
         formset.is_valid()
@@ -643,6 +645,10 @@ class CasoEditorView(PermissionRequiredMixin, TemplateView):
             if "_continuar" in request.POST:
                 return HttpResponseRedirect(reverse("cases:caso_update", args=[caso.pk]))
             return HttpResponseRedirect(caso.get_absolute_url())
+        if caso is not None and versiones.movida(caso, version):
+            # Saved by someone after get_object() read it and before the formset read the
+            # rows (their new row looks like a tampered page): the conflict page explains.
+            return self.conflicto(form, formset, caso)
         context = self.get_context_data(form=form, formset=formset, caso=caso)
         return self.render_to_response(context, status=200)
 
@@ -664,8 +670,15 @@ class CasoEditorView(PermissionRequiredMixin, TemplateView):
         actual = Caso.objects.completo().filter(pk=caso.pk).first()
         if actual is None:
             raise Http404(_("El caso ya no existe."))
+        conflicto = describir(form, formset, actual)
+        if conflicto.agregadas:
+            # Rows someone else added join the page as stored rows: the user sees them,
+            # and "Sobrescribir" keeps them instead of being refused for a missing row.
+            form, formset = self.formularios(
+                caso, versiones.con_filas_agregadas(formset, conflicto.agregadas)
+            )
         context = self.get_context_data(
-            form=form, formset=formset, caso=actual, conflicto=describir(form, formset, actual)
+            form=form, formset=formset, caso=actual, conflicto=conflicto
         )
         return self.render_to_response(context, status=409)
 

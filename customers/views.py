@@ -170,6 +170,9 @@ class ClienteEditorView(PermissionRequiredMixin, TemplateView):
                         reverse("customers:cliente_update", args=[guardado.pk])
                     )
                 return HttpResponseRedirect(guardado.get_absolute_url())
+        if cliente is not None and versiones.movida(cliente, version):
+            # Saved by someone between get_object() and the formset's read of the contacts.
+            return self.conflicto(form, formset, cliente)
         return self.render_to_response(
             self.get_context_data(form=form, formset=formset, cliente=cliente)
         )

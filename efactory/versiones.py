@@ -27,6 +27,7 @@ locks) and the admin's deletes and changes of child rows — bump the version wi
 Services raise :class:`ConflictoDeVersion` (a domain error); views decide what to answer.
 """
 
+import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -35,8 +36,9 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, QuerySet
+from django.forms.formsets import DELETION_FIELD_NAME, INITIAL_FORM_COUNT, TOTAL_FORM_COUNT
 from django.forms.models import model_to_dict
-from django.http import HttpResponseRedirect
+from django.http import HttpResponseRedirect, QueryDict
 from django.utils.translation import gettext as _
 from simple_history.models import SIMPLE_HISTORY_REVERSE_ATTR_NAME
 
@@ -90,6 +92,21 @@ def desactualizada(guardada: int, version: int | None) -> bool:
     Only the exact stored version is current; None (missing or junk) is stale.
     """
     return version is None or version != guardada
+
+
+def movida(instance, version: int | None) -> bool:
+    """Whether ``instance`` was saved by someone since the page based on ``version``: its
+    stored version, read again now, differs (or the row is gone).
+
+    The editors check the version read with the row before building the formset, which
+    loads the stored child rows a moment later: a save committed in between passes that
+    check and shows up as a child row the page never had. An invalid submission asks this
+    once more, so the user gets the conflict page, not the form's confusing errors.
+    """
+    guardada = (
+        type(instance)._default_manager.filter(pk=instance.pk).values_list("version", flat=True)
+    ).first()
+    return guardada is None or desactualizada(guardada, version)
 
 
 # --- The writes ---------------------------------------------------------------------------
@@ -321,6 +338,8 @@ class Conflicto:
     textos: TextosDeConflicto
     campos: list[Diferencia] = field(default_factory=list)
     filas: list[str] = field(default_factory=list)
+    # Stored rows someone else added that the page lacks (see con_filas_agregadas).
+    agregadas: list = field(default_factory=list)
 
 
 def _mostrar(form_field, valor) -> str:
@@ -404,4 +423,52 @@ def describir(form, formset, actual, *, filas, historiales, textos) -> Conflicto
     for pk, fila in filas_guardadas.items():
         if pk not in vistas:
             conflicto.filas.append(str(textos.fila_agregada) % {"fila": str(fila)})
+            conflicto.agregadas.append(fila)
     return conflicto
+
+
+def _valor_enviado(valor):
+    """A stored value as a page posts it (None: left out, as a browser leaves out an
+    unticked box)."""
+    if valor is None or valor is False:
+        return None
+    if valor is True:
+        return "on"
+    if isinstance(valor, datetime.time):
+        return valor.isoformat(timespec="seconds" if valor.second else "minutes")
+    return str(valor)
+
+
+def con_filas_agregadas(formset, agregadas) -> QueryDict:
+    """The formset's submission with ``agregadas`` (stored rows that someone else added
+    and the page lacks) put in as stored, unchanged rows.
+
+    The conflict page is rebuilt from it: the user sees those rows among theirs, and
+    "Sobrescribir" keeps them (unless the user marks them for deletion) instead of
+    being refused as a page that lost a stored row. Stored rows come first in a formset,
+    so the page's new rows move down by ``len(agregadas)``.
+    """
+    prefijo = formset.prefix
+    datos = formset.data.copy()
+    iniciales = formset.initial_form_count()
+    total = formset.total_form_count()
+    corrimiento = len(agregadas)
+    for indice in reversed(range(iniciales, total)):
+        antes, despues = f"{prefijo}-{indice}-", f"{prefijo}-{indice + corrimiento}-"
+        for clave in [c for c in datos if c.startswith(antes)]:
+            datos.setlist(despues + clave[len(antes) :], datos.getlist(clave))
+            del datos[clave]
+    campos = [n for n in formset.empty_form.fields if n != DELETION_FIELD_NAME]
+    for posicion, fila in enumerate(agregadas, start=iniciales):
+        guardado = model_to_dict(fila, fields=campos)
+        for nombre in campos:
+            valor = _valor_enviado(
+                fila.pk if nombre == fila._meta.pk.name else guardado.get(nombre)
+            )
+            if nombre == formset.fk.name:
+                valor = str(formset.instance.pk)
+            if valor is not None:
+                datos[f"{prefijo}-{posicion}-{nombre}"] = valor
+    datos[f"{prefijo}-{INITIAL_FORM_COUNT}"] = str(iniciales + corrimiento)
+    datos[f"{prefijo}-{TOTAL_FORM_COUNT}"] = str(total + corrimiento)
+    return datos

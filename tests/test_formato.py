@@ -8,9 +8,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.template import Context, Template
+from django.utils import translation
 
 from cases.models import Actividad, Caso, Ejecutor
 from efactory import formato
+from tests.factories import CasoFactory
 
 D = datetime.date
 T = datetime.time
@@ -119,7 +121,6 @@ def test_templates_use_the_same_formatter():
 def test_a_too_long_message_groups_the_thousands_of_its_numbers():
     """ "Admite como máximo 10.000 caracteres (tiene 10.200)", not 10000: efactory/textos.py."""
     from django import forms
-    from django.utils import translation
 
     from efactory.textos import DEMASIADO_LARGO
 
@@ -141,3 +142,24 @@ def test_a_too_long_message_groups_the_thousands_of_its_numbers():
     assert error.value.messages == [
         "Admite como máximo 200 caracteres (tiene 201): acorte el texto."
     ]
+
+
+def test_an_english_browser_still_reads_and_types_dates_dd_mm_aaaa(cliente_soporte):
+    """A browser asking for English (no English catalog yet) got m/d/Y dates, "p.m."
+    times with the seconds after them, and a date typed dd/mm/aaaa refused."""
+    momento = datetime.datetime(2026, 3, 11, 1, 30, 15, tzinfo=UTC)
+    with translation.override("en"):
+        assert formato.fecha(D(2026, 3, 24)) == "24/03/2026"
+        assert formato.fecha_hora(momento, "segundos") == "10/03/2026 21:30:15"
+        assert formato.hora(T(21, 30)) == "21:30"
+    caso = CasoFactory(fecha_inicio=D(2026, 3, 24))
+    otro = CasoFactory(fecha_inicio=D(2026, 3, 25))
+    ingles = {"HTTP_ACCEPT_LANGUAGE": "en-US,en;q=0.9"}
+
+    html = cliente_soporte.get(f"/casos/{caso.pk}/", **ingles).content.decode()
+    assert "24/03/2026" in html
+    assert "03/24/2026" not in html
+    filtro = "fecha_inicio_after=24/03/2026&fecha_inicio_before=24/03/2026"
+    filtrada = cliente_soporte.get(f"/casos/?{filtro}", **ingles).content.decode()
+    assert caso.documento in filtrada
+    assert otro.documento not in filtrada

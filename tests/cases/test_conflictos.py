@@ -9,8 +9,10 @@ from django.urls import reverse
 
 from cases import views
 from cases.models import Actividad, Caso
+from tests.cases import datos
 from tests.cases.datos import datos_de, datos_post, fila_de, url_editar
 from tests.factories import ActividadFactory, CasoFactory, EjecutorFactory, UserFactory
+from tests.formularios import cuerpo_de_la_pagina
 from tests.test_admin_casos import datos_admin
 
 pytestmark = pytest.mark.django_db
@@ -268,3 +270,82 @@ def test_two_simultaneous_saves_of_one_version_let_exactly_one_through(grupos):
     assert caso.asunto == f"Guardado por {ganador}"
     assert caso.version == 2
     assert Caso.history.filter(id=caso.pk, asunto__startswith="Guardado por").count() == 1
+
+
+def _ana_agrega_una_fila(ana, caso, fila):
+    return cliente_de(ana).post(
+        url_editar(caso),
+        datos_post(
+            datos_de(caso),
+            [fila_de(fila), datos.fila(fila.ejecutor, hora_inicio="14:00", hora_fin="15:00")],
+        ),
+    )
+
+
+def test_a_save_between_reading_the_case_and_its_rows_is_a_conflict_not_a_tampered_page(
+    ana, beto, caso, monkeypatch
+):
+    """Ana adds a row after Beto's post read the case (version 1) and before his formset
+    read the rows: Beto's page lacks her row. He gets the conflict page, nothing is written."""
+    fila = caso.actividades.get()
+    de_beto = datos_post(datos_de(caso, asunto="Lo de Beto"), [fila_de(fila)])
+    clase = views.CasoEditorView.formset_class
+    intercalado = []
+
+    def ana_guarda_antes(vista):
+        if vista.request.user == beto and not intercalado:
+            intercalado.append(_ana_agrega_una_fila(ana, caso, fila).status_code)
+        return clase(vista)
+
+    monkeypatch.setattr(views.CasoEditorView, "formset_class", ana_guarda_antes)
+
+    respuesta = cliente_de(beto).post(url_editar(caso), de_beto)
+
+    assert intercalado == [302]
+    assert respuesta.status_code == 409
+    html = respuesta.content.decode()
+    assert "Otra persona guardó este caso" in html
+    assert "llegaron alterados" not in html
+    caso.refresh_from_db()
+    assert (caso.asunto, caso.version, caso.actividades.count()) == ("Servidor lento", 2, 2)
+
+
+def test_a_row_someone_added_joins_the_conflict_page_and_overwriting_keeps_it(ana, beto, caso):
+    fila = caso.actividades.get()
+    de_beto = datos_post(
+        datos_de(caso, asunto="Lo de Beto"),
+        [
+            fila_de(fila),
+            datos.fila(
+                fila.ejecutor,
+                hora_inicio="16:00",
+                hora_fin="17:00",
+                descripcion="Fila nueva de Beto",
+            ),
+        ],
+    )
+    assert _ana_agrega_una_fila(ana, caso, fila).status_code == 302
+    de_ana = caso.actividades.get(hora_inicio="14:00")
+
+    conflicto = cliente_de(beto).post(url_editar(caso), de_beto)
+
+    assert conflicto.status_code == 409
+    html = conflicto.content.decode()
+    assert "la agregó otra persona; ya aparece entre sus actividades" in html
+    assert "llegaron alterados" not in html
+    assert f'value="{de_ana.pk}"' in html  # Ana's row is on the page, as a stored row
+    assert "Fila nueva de Beto</textarea>" in html  # Beto's new row is kept too
+    assert 'value="Lo de Beto"' in html
+    # "Sobrescribir" posts the page as it is now.
+    cuerpo = cuerpo_de_la_pagina(html, "editor-caso") | {"_sobrescribir": "2"}
+
+    respuesta = cliente_de(beto).post(url_editar(caso), cuerpo)
+
+    assert respuesta.status_code == 302, respuesta.content.decode()[-3000:]
+    caso.refresh_from_db()
+    assert (caso.asunto, caso.version) == ("Lo de Beto", 3)
+    assert sorted(a.descripcion for a in caso.actividades.all()) == [
+        "Diagnóstico",
+        "Fila nueva de Beto",
+        "Revisión del equipo",
+    ]

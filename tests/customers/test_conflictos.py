@@ -7,6 +7,7 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
+from customers import views
 from customers.forms import ClienteForm
 from customers.formsets import PREFIJO_CONTACTOS, contacto_formset_class
 from customers.models import Cliente, Contacto
@@ -337,3 +338,33 @@ def test_two_simultaneous_saves_of_one_version_let_exactly_one_through(grupos):
     assert cliente.version == 2
     assert Contacto.objects.get().cargo == str(ganador)
     assert Cliente.history.filter(id=cliente.pk, nombre__startswith="Guardado por").count() == 1
+
+
+def test_a_save_between_reading_the_client_and_its_contacts_is_a_conflict(
+    ana, beto, cliente, monkeypatch
+):
+    """Ana adds a contact after Beto's post read the client and before his formset read the
+    contacts: he gets the conflict page, not a form error, and nothing of his is written."""
+
+    de_beto = datos_post(datos_de(cliente, nombre="Ñandú de Beto"), filas_de(cliente))
+    de_ana = datos_post(datos_de(cliente), [*filas_de(cliente), {"nombre": "Nueva"}])
+    clase = views.ClienteEditorView.formset_class
+    intercalado = []
+
+    def ana_guarda_antes(vista):
+        if vista.request.user == beto and not intercalado:
+            intercalado.append(cliente_de(ana).post(url_editar(cliente), de_ana).status_code)
+        return clase(vista)
+
+    monkeypatch.setattr(views.ClienteEditorView, "formset_class", ana_guarda_antes)
+
+    respuesta = cliente_de(beto).post(url_editar(cliente), de_beto)
+
+    assert intercalado == [302]
+    assert respuesta.status_code == 409
+    cliente.refresh_from_db()
+    assert (cliente.nombre, cliente.version, cliente.contactos.count()) == (
+        "Ferretería Ñandú",
+        2,
+        3,
+    )
