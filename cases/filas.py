@@ -30,10 +30,11 @@ has the focus; it takes clicks, the keyboard and the label.
 
 from django.forms import CheckboxInput, Textarea
 from django.forms.formsets import DELETION_FIELD_NAME
-from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.html import conditional_escape
 from django.utils.translation import gettext_lazy as _
 
 from efactory.formato import decimal_local
+from efactory.marcado import format_html, format_html_join
 
 from .widgets import LupaSelect, TextoBuscado
 

@@ -7,12 +7,11 @@ same for every row (labels, translations, today's date) is worked out once per p
 """
 
 from django.urls import reverse
-from django.utils import formats, timezone
-from django.utils.html import format_html, format_html_join
-from django.utils.text import Truncator
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from efactory.formato import fecha, hora
+from efactory.formato import fecha, hora, numero, recortar
+from efactory.marcado import format_html, format_html_join
 
 from .models import Etapa, Prioridad
 
@@ -118,8 +117,8 @@ def filas_lista(casos, *, seleccion: bool):
         if caso.comentario:
             comentario = format_html(
                 '<span class="recorte" title="{}">{}</span>',
-                Truncator(caso.comentario).chars(500),
-                Truncator(caso.comentario).chars(160),
+                recortar(caso.comentario, 500),
+                recortar(caso.comentario, 160),
             )
         filas.append(
             format_html(
@@ -132,13 +131,13 @@ def filas_lista(casos, *, seleccion: bool):
                 caso.asunto,
                 celdas.prioridad(caso),
                 fecha(caso.fecha_inicio),
-                formats.localize(celdas.dias(caso)),
+                numero(celdas.dias(caso)),
                 caso.cliente.nombre,
                 caso.ejecutor.nombre if caso.ejecutor else "—",
                 celdas.etapa(caso, vencida),
                 celdas.avance_de(caso),
-                formats.localize(caso.horas_total),
-                formats.localize(caso.horas_facturables),
+                numero(caso.horas_total),
+                numero(caso.horas_facturables),
                 comentario,
             )
         )
@@ -161,19 +160,19 @@ def filas_proximos(casos, *, agrupar: str):
         (
             (
                 VENCIDA if vencida else "",
-                formats.localize(caso.nivel),
+                numero(caso.nivel),
                 celdas.prioridad(caso),
                 celdas.url_de(caso),
                 caso.documento,
                 caso.asunto,
                 caso.asunto,
                 fecha(caso.fecha_inicio),
-                formats.localize(celdas.dias(caso)),
+                numero(celdas.dias(caso)),
                 nombre(caso),
                 celdas.etapa(caso, vencida),
                 celdas.avance_de(caso),
-                formats.localize(caso.horas_total),
-                formats.localize(caso.horas_facturables),
+                numero(caso.horas_total),
+                numero(caso.horas_facturables),
             )
             for caso in casos
             for vencida in (celdas.es_vencida(caso),)
@@ -209,14 +208,14 @@ def filas_actividades(actividades):
                 fecha(a.fecha),
                 hora(a.hora_inicio),
                 hora(a.hora_fin),
-                formats.localize(a.horas),
+                numero(a.horas),
                 a.ejecutor.nombre,
                 celdas.url_de(a.caso),
                 a.caso.documento,
                 a.caso.asunto,
                 a.caso.asunto,
                 a.caso.cliente.nombre,
-                Truncator(a.descripcion).chars(300),
+                recortar(a.descripcion, 300),
                 si if a.facturable else no,
             )
             for a in actividades
@@ -225,7 +224,7 @@ def filas_actividades(actividades):
 
 
 def _horas_celda(horas, vacio_si_cero=False) -> str:
-    return "" if vacio_si_cero and not horas else formats.localize(horas)
+    return "" if vacio_si_cero and not horas else numero(horas)
 
 
 def _celdas_de_nombres(reporte, fila, url_caso):
@@ -261,16 +260,16 @@ def _celdas_del_caso(fila, sobre: str):
     if not estimado:
         return format_html(
             '<td class="text-end">{}</td><td class="text-end">—</td><td class="text-end">—</td>',
-            formats.localize(fila.caso["horas"]),
+            numero(fila.caso["horas"]),
         )
-    diferencia = formats.localize(estimado["diferencia"])
+    diferencia = numero(estimado["diferencia"])
     if estimado["excedido"]:
         diferencia = format_html('<span class="badge vencido">{}</span> +{}', sobre, diferencia)
     return format_html(
         '<td class="text-end">{}</td><td class="text-end">{}</td>'
         '<td class="text-end text-nowrap"{}>{}</td>',
-        formats.localize(fila.caso["horas"]),
-        formats.localize(estimado["estimado"]),
+        numero(fila.caso["horas"]),
+        numero(estimado["estimado"]),
         format_html(" {}", "data-excedido") if estimado["excedido"] else "",
         diferencia,
     )
@@ -317,9 +316,9 @@ def filas_horas(reporte):
                 atributos,
                 nombres,
                 periodos,
-                formats.localize(fila.sumas.horas),
-                formats.localize(fila.sumas.horas_facturables),
-                formats.localize(fila.sumas.horas_no_facturables),
+                numero(fila.sumas.horas),
+                numero(fila.sumas.horas_facturables),
+                numero(fila.sumas.horas_no_facturables),
                 caso,
             )
         )

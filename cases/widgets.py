@@ -3,11 +3,11 @@
 from django import forms
 from django.forms.renderers import get_default_renderer
 from django.urls import reverse
-from django.utils.html import format_html
 from django.utils.translation import get_language
 
 from efactory.claves import es_pk
 from efactory.filtros import dibujar_select
+from efactory.marcado import format_html
 
 # The table whose chosen row scopes a dependent lupa (a contact belongs to a client).
 DEPENDENCIAS = {"contactos": "clientes"}

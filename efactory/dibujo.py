@@ -14,7 +14,8 @@ the test suite checks that there stays none.
 """
 
 from django.forms.renderers import TemplatesSetting
-from django.utils.html import format_html
+
+from efactory.marcado import format_html
 
 from .filtros import atributos, dibujar_input, dibujar_select
 

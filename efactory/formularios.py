@@ -4,7 +4,8 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Layout, LayoutObject
 from crispy_forms.utils import render_field
 from django import forms
-from django.utils.html import format_html, format_html_join
+
+from efactory.marcado import format_html, format_html_join
 
 
 def ayudante(*partes) -> FormHelper:

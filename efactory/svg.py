@@ -16,7 +16,8 @@ import math
 from dataclasses import dataclass, field
 
 from django.utils import formats
-from django.utils.html import format_html, format_html_join
+
+from efactory.marcado import format_html, format_html_join
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,9 @@ takes the keyboard focus to do so; its title is a caption for screen readers.
 """
 
 from django import template
-from django.utils.html import format_html
 from django.utils.translation import gettext as _
+
+from efactory.marcado import format_html
 
 register = template.Library()
 

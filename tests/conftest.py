@@ -113,3 +113,15 @@ def consultas():
         return capturadas
 
     return capturar
+
+
+@pytest.fixture(autouse=True)
+def _idioma_por_omision():
+    """Each test starts and ends in the site's language: a request with Accept-Language: en
+    leaves English active in the thread (LocaleMiddleware does not reset it)."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

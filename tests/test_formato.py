@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.template import Context, Template
 from django.utils import translation
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cases.models import Actividad, Caso, Ejecutor
 from efactory import formato
@@ -163,3 +165,57 @@ def test_an_english_browser_still_reads_and_types_dates_dd_mm_aaaa(cliente_sopor
     filtrada = cliente_soporte.get(f"/casos/?{filtro}", **ingles).content.decode()
     assert caso.documento in filtrada
     assert otro.documento not in filtrada
+
+
+@pytest.mark.parametrize("idioma", ["es", "en"])
+@settings(max_examples=300, deadline=None)
+@given(
+    momento=st.datetimes(
+        min_value=datetime.datetime(1, 1, 2), max_value=datetime.datetime(9999, 12, 30)
+    )
+)
+def test_dates_and_times_read_as_djangos_own_formatter_writes_them(idioma, momento):
+    """fecha(), hora() and fecha_hora() skip Django's formatter for number-only formats."""
+    from django.utils import formats
+
+    with translation.override(idioma):
+        assert formato.fecha(momento.date()) == formats.date_format(
+            momento.date(), "SHORT_DATE_FORMAT"
+        )
+        assert formato.hora(momento.time()) == formats.time_format(momento.time(), "TIME_FORMAT")
+        assert formato.fecha_hora(momento) == formats.date_format(momento, "SHORT_DATETIME_FORMAT")
+        assert formato.fecha_hora(momento, "segundos") == formats.date_format(
+            momento, formats.get_format("SHORT_DATETIME_FORMAT") + ":s"
+        )
+
+
+def test_a_format_with_names_still_goes_through_djangos_formatter():
+    with translation.override("es"):
+        assert formato._formatear(D(2026, 3, 9), "YEAR_MONTH_FORMAT") == "marzo de 2026"
+
+
+@settings(max_examples=300, deadline=None)
+@given(texto=st.text(), largo=st.integers(min_value=1, max_value=40))
+def test_recortar_is_truncators_chars(texto, largo):
+    from django.utils.text import Truncator
+
+    assert formato.recortar(texto, largo) == Truncator(texto).chars(largo)
+
+
+@pytest.mark.parametrize("idioma", ["es", "en"])
+@settings(max_examples=300, deadline=None)
+@given(
+    valor=st.one_of(
+        st.integers(),
+        st.decimals(allow_nan=False, allow_infinity=False),
+        st.decimals(min_value=-10_000, max_value=10_000, places=2),
+        st.booleans(),
+        st.floats(allow_nan=False),
+        st.sampled_from([Decimal("1E+300"), Decimal("-0.00"), Decimal("1.5E-250"), 10**30]),
+    )
+)
+def test_numero_is_djangos_localize(idioma, valor):
+    from django.utils import formats
+
+    with translation.override(idioma):
+        assert formato.numero(valor) == str(formats.localize(valor))
