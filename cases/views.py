@@ -671,12 +671,10 @@ class CasoEditorView(PermissionRequiredMixin, TemplateView):
         if actual is None:
             raise Http404(_("El caso ya no existe."))
         conflicto = describir(form, formset, actual)
-        if conflicto.agregadas:
-            # Rows someone else added join the page as stored rows: the user sees them,
-            # and "Sobrescribir" keeps them instead of being refused for a missing row.
-            form, formset = self.formularios(
-                caso, versiones.con_filas_agregadas(formset, conflicto.agregadas)
-            )
+        if conflicto.agregadas or conflicto.eliminadas:
+            # The page is brought up to the rows stored now (versiones.pagina_al_dia), so
+            # that "Sobrescribir" can save it.
+            form, formset = self.formularios(caso, versiones.pagina_al_dia(formset, conflicto))
         context = self.get_context_data(
             form=form, formset=formset, caso=actual, conflicto=conflicto
         )

@@ -338,8 +338,10 @@ class Conflicto:
     textos: TextosDeConflicto
     campos: list[Diferencia] = field(default_factory=list)
     filas: list[str] = field(default_factory=list)
-    # Stored rows someone else added that the page lacks (see con_filas_agregadas).
+    # Stored rows someone else added that the page lacks, and the keys of the page's rows
+    # that someone else deleted (see pagina_al_dia).
     agregadas: list = field(default_factory=list)
+    eliminadas: set = field(default_factory=set)
 
 
 def _mostrar(form_field, valor) -> str:
@@ -409,6 +411,7 @@ def describir(form, formset, actual, *, filas, historiales, textos) -> Conflicto
         fila = filas_guardadas.get(pk)
         if fila is None:
             conflicto.filas.append(str(textos.fila_eliminada))
+            conflicto.eliminadas.add(pk)
             continue
         inicial = model_to_dict(fila, fields=list(subform.fields))
         cambiados = [
@@ -439,36 +442,53 @@ def _valor_enviado(valor):
     return str(valor)
 
 
-def con_filas_agregadas(formset, agregadas) -> QueryDict:
-    """The formset's submission with ``agregadas`` (stored rows that someone else added
-    and the page lacks) put in as stored, unchanged rows.
+def pagina_al_dia(formset, conflicto: Conflicto) -> QueryDict:
+    """The formset's submission brought up to the rows stored now, for the conflict page.
 
-    The conflict page is rebuilt from it: the user sees those rows among theirs, and
-    "Sobrescribir" keeps them (unless the user marks them for deletion) instead of
-    being refused as a page that lost a stored row. Stored rows come first in a formset,
-    so the page's new rows move down by ``len(agregadas)``.
+    - Rows someone else added (``conflicto.agregadas``) join it as stored, unchanged rows:
+      the user sees them among theirs, and "Sobrescribir" keeps them (unless the user
+      marks them for deletion) instead of being refused as a page that lost a stored row.
+    - Rows of the page that someone else deleted (``conflicto.eliminadas``) become new
+      rows with what the user has in them: nothing typed is lost, and "Sobrescribir"
+      writes them again unless the user deletes them (the panel says so).
+
+    Stored rows come first in a formset, then the new ones: the rows are renumbered.
     """
     prefijo = formset.prefix
     datos = formset.data.copy()
     iniciales = formset.initial_form_count()
-    total = formset.total_form_count()
-    corrimiento = len(agregadas)
-    for indice in reversed(range(iniciales, total)):
-        antes, despues = f"{prefijo}-{indice}-", f"{prefijo}-{indice + corrimiento}-"
-        for clave in [c for c in datos if c.startswith(antes)]:
-            datos.setlist(despues + clave[len(antes) :], datos.getlist(clave))
+    filas = []
+    for indice in range(formset.total_form_count()):
+        antes = f"{prefijo}-{indice}-"
+        claves = [c for c in datos if c.startswith(antes)]
+        filas.append({c[len(antes) :]: datos.getlist(c) for c in claves})
+        for clave in claves:
             del datos[clave]
+    pk = formset.model._meta.pk.name
+
+    def eliminada(fila) -> bool:
+        valor = (fila.get(pk) or [""])[-1]
+        return es_pk(valor) and int(valor) in conflicto.eliminadas
+
+    guardadas = [f for f in filas[:iniciales] if not eliminada(f)]
+    revividas = [{c: v for c, v in f.items() if c != pk} for f in filas[:iniciales] if eliminada(f)]
     campos = [n for n in formset.empty_form.fields if n != DELETION_FIELD_NAME]
-    for posicion, fila in enumerate(agregadas, start=iniciales):
+    agregadas = []
+    for fila in conflicto.agregadas:
         guardado = model_to_dict(fila, fields=campos)
-        for nombre in campos:
-            valor = _valor_enviado(
-                fila.pk if nombre == fila._meta.pk.name else guardado.get(nombre)
-            )
-            if nombre == formset.fk.name:
-                valor = str(formset.instance.pk)
-            if valor is not None:
-                datos[f"{prefijo}-{posicion}-{nombre}"] = valor
-    datos[f"{prefijo}-{INITIAL_FORM_COUNT}"] = str(iniciales + corrimiento)
-    datos[f"{prefijo}-{TOTAL_FORM_COUNT}"] = str(total + corrimiento)
+        guardado[pk] = fila.pk
+        guardado[formset.fk.name] = formset.instance.pk
+        agregadas.append(
+            {
+                n: [_valor_enviado(guardado.get(n))]
+                for n in campos
+                if _valor_enviado(guardado.get(n))
+            }
+        )
+    orden = [*guardadas, *agregadas, *revividas, *filas[iniciales:]]
+    for indice, fila in enumerate(orden):
+        for campo, valores in fila.items():
+            datos.setlist(f"{prefijo}-{indice}-{campo}", valores)
+    datos[f"{prefijo}-{INITIAL_FORM_COUNT}"] = str(len(guardadas) + len(agregadas))
+    datos[f"{prefijo}-{TOTAL_FORM_COUNT}"] = str(len(orden))
     return datos

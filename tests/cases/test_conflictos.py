@@ -1,5 +1,6 @@
 """Stale edits are refused, not overwritten: optimistic locking on the case's version."""
 
+import datetime
 import threading
 
 import pytest
@@ -176,7 +177,9 @@ def test_an_activity_deleted_in_the_admin_makes_open_editors_stale(ana, staff, c
     respuesta = cliente_de(ana).post(url_editar(caso), cargado)
 
     assert respuesta.status_code == 409
-    assert "fue eliminada por otra persona" in respuesta.content.decode()
+    assert "Otra persona eliminó una actividad que usted tenía en pantalla" in (
+        respuesta.content.decode()
+    )
 
 
 # --- The Django admin --------------------------------------------------------------------
@@ -348,4 +351,55 @@ def test_a_row_someone_added_joins_the_conflict_page_and_overwriting_keeps_it(an
         "Diagnóstico",
         "Fila nueva de Beto",
         "Revisión del equipo",
+    ]
+
+
+def test_a_row_someone_deleted_stays_on_the_conflict_page_as_a_new_row(ana, beto, caso):
+    """Ana deletes the row Beto is changing: his 409 page keeps what he typed, as a new row
+    (not a "ya no existe" error); "Sobrescribir" writes it again, unless he removes it."""
+    fila = caso.actividades.get()
+    otra = ActividadFactory(
+        caso=caso,
+        ejecutor=fila.ejecutor,
+        hora_inicio=datetime.time(14),
+        hora_fin=datetime.time(15),
+        descripcion="Otra",
+    )
+    caso.refresh_from_db()
+    de_beto = datos_post(
+        datos_de(caso, asunto="Lo de Beto"),
+        [fila_de(fila), fila_de(otra, descripcion="Beto la completó")],
+    )
+    de_ana = datos_post(datos_de(caso), [fila_de(fila), fila_de(otra, DELETE=True)])
+    assert cliente_de(ana).post(url_editar(caso), de_ana).status_code == 302
+    caso.refresh_from_db()
+
+    conflicto = cliente_de(beto).post(url_editar(caso), de_beto)
+
+    assert conflicto.status_code == 409
+    html = conflicto.content.decode()
+    assert "sigue en su pantalla como renglón nuevo" in html
+    assert "ya no existe" not in html
+    assert "Beto la completó</textarea>" in html
+    cuerpo = cuerpo_de_la_pagina(html, "editor-caso") | {"_sobrescribir": str(caso.version)}
+    assert cuerpo["actividades-INITIAL_FORMS"] == "1"
+    nueva = next(k for k, v in cuerpo.items() if v == "Beto la completó")
+    assert (
+        f"{nueva.rsplit('-', 1)[0]}-id" not in cuerpo or not cuerpo[f"{nueva.rsplit('-', 1)[0]}-id"]
+    )
+
+    quitada = cliente_de(beto).post(
+        url_editar(caso), cuerpo | {nueva.replace("-descripcion", "-DELETE"): "on"}
+    )
+    assert quitada.status_code == 302
+    assert sorted(caso.actividades.values_list("descripcion", flat=True)) == ["Diagnóstico"]
+    caso.refresh_from_db()
+    cuerpo["_sobrescribir"] = str(caso.version)
+
+    respuesta = cliente_de(beto).post(url_editar(caso), cuerpo)
+
+    assert respuesta.status_code == 302, respuesta.content.decode()[-2000:]
+    assert sorted(caso.actividades.values_list("descripcion", flat=True)) == [
+        "Beto la completó",
+        "Diagnóstico",
     ]
