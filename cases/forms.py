@@ -233,14 +233,14 @@ class CasoForm(forms.ModelForm):
     # (activos_o_actual). The one statement of that rule: the import (cases/importacion.py)
     # reads the same conditions to validate thousands of cases without a query per field.
     ACTIVOS = {
-        "cliente": (Cliente, Q(estatus=Estatus.ACTIVO)),
-        "coordinador": (Ejecutor, Q(estatus=Estatus.ACTIVO)),
-        "ejecutor": (Ejecutor, Q(estatus=Estatus.ACTIVO)),
-        "revisor": (Ejecutor, Q(estatus=Estatus.ACTIVO)),
-        "articulo": (Articulo, Q(activo=True)),
-        "clase": (Clase, Q(activo=True)),
-        "grupo": (Grupo, Q(activo=True)),
-        "departamento": (Departamento, Q(activo=True)),
+        "cliente": (Cliente, Cliente.ACTIVOS),
+        "coordinador": (Ejecutor, Ejecutor.ACTIVOS),
+        "ejecutor": (Ejecutor, Ejecutor.ACTIVOS),
+        "revisor": (Ejecutor, Ejecutor.ACTIVOS),
+        "articulo": (Articulo, Articulo.ACTIVOS),
+        "clase": (Clase, Clase.ACTIVOS),
+        "grupo": (Grupo, Grupo.ACTIVOS),
+        "departamento": (Departamento, Departamento.ACTIVOS),
     }
 
     def __init__(self, *args, opciones: dict | None = None, campos=None, **kwargs):
@@ -550,14 +550,14 @@ class SeguimientoForm(forms.Form):
     # Lupas: the bar weighs the same with 40 or 400 executors.
     ejecutor = forms.ModelChoiceField(
         label=_("Ejecutor"),
-        queryset=Ejecutor.objects.filter(estatus=Estatus.ACTIVO),
+        queryset=Ejecutor.objects.filter(Ejecutor.ACTIVOS),
         required=False,
         empty_label=_("— sin cambio —"),
         widget=LupaSelect("ejecutores", _("Buscar ejecutor")),
     )
     coordinador = forms.ModelChoiceField(
         label=_("Coord."),
-        queryset=Ejecutor.objects.filter(estatus=Estatus.ACTIVO),
+        queryset=Ejecutor.objects.filter(Ejecutor.ACTIVOS),
         required=False,
         empty_label=_("— sin cambio —"),
         widget=LupaSelect("ejecutores", _("Buscar coordinador")),
@@ -644,9 +644,8 @@ class CasoRapidoForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        activo = Q(estatus=Estatus.ACTIVO)
-        self.fields["cliente"].queryset = Cliente.objects.filter(activo)
-        self.fields["ejecutor"].queryset = Ejecutor.objects.filter(activo)
+        self.fields["cliente"].queryset = Cliente.objects.filter(Cliente.ACTIVOS)
+        self.fields["ejecutor"].queryset = Ejecutor.objects.filter(Ejecutor.ACTIVOS)
         self.fields["contacto"].queryset = Contacto.objects.all()
         for name in ("cliente", "contacto", "ejecutor"):
             self.fields[name].error_messages["invalid_choice"] = NO_ENCONTRADO

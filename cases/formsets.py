@@ -11,7 +11,6 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from efactory import formato
 from efactory.claves import es_pk
-from efactory.estatus import Estatus
 from efactory.formsets import BaseFilasFormSet, ConteosDelServidor, FilasDadas
 
 from .forms import ActividadForm, CompartidaModelChoiceField, OpcionesCompartidas
@@ -309,17 +308,17 @@ def opciones_de_filas(ejecutores, articulos, usados_ej: set, usados_art: set, re
     ``respaldo``: ``ejecutores`` and ``articulos`` may not hold every row a submission
     names; one outside them is looked up under the same rule when asked for.
     """
-    activo_ej = Q(estatus=Estatus.ACTIVO) | Q(pk__in=usados_ej)
-    activo_art = Q(activo=True) | Q(pk__in=usados_art)
+    activo_ej = Ejecutor.ACTIVOS | Q(pk__in=usados_ej)
+    activo_art = Articulo.ACTIVOS | Q(pk__in=usados_art)
     return (
         OpcionesCompartidas(
-            (e for e in ejecutores if e.estatus == Estatus.ACTIVO or e.pk in usados_ej),
+            (e for e in ejecutores if e.esta_activo() or e.pk in usados_ej),
             respaldo=(lambda pk: Ejecutor.objects.filter(activo_ej, pk=pk).first())
             if respaldo
             else None,
         ),
         OpcionesCompartidas(
-            (a for a in articulos if a.activo or a.pk in usados_art),
+            (a for a in articulos if a.esta_activo() or a.pk in usados_art),
             respaldo=(lambda pk: Articulo.objects.filter(activo_art, pk=pk).first())
             if respaldo
             else None,

@@ -49,7 +49,6 @@ from efactory import hojas, paralelo, versiones
 from efactory.busqueda import Normalizado
 from efactory.busqueda import normalizar as _normalizar
 from efactory.claves import es_pk
-from efactory.estatus import Estatus
 from efactory.formsets import CamposDeLaFila, algun_cambio
 from efactory.hojas import ArchivoInvalido
 
@@ -227,8 +226,8 @@ class Catalogo:
                 if normalizar(obj.codigo) != normalizar(obj.nombre):
                     self.nombres[modelo][normalizar(obj.codigo)].append(obj)
         self._opciones = {}
-        self.ejecutores_activos = {e.pk for e in self.ejecutores if e.estatus == Estatus.ACTIVO}
-        self.articulos_activos = {a.pk for a in self.articulos if a.activo}
+        self.ejecutores_activos = {e.pk for e in self.ejecutores if e.esta_activo()}
+        self.articulos_activos = {a.pk for a in self.articulos if a.esta_activo()}
         # The forms of an import validate one case at a time, so their fields are shared
         # (a copy each cost a fifth of the time): CasoForm's, and the activity rows'.
         self.campos_del_caso = _campos_compartidos(CasoForm)

@@ -19,7 +19,6 @@ from django.views import View
 from customers.models import Cliente, Contacto
 from efactory.busqueda import Normalizado, normalizar
 from efactory.claves import es_pk
-from efactory.estatus import Estatus
 
 from .models import Articulo, Ejecutor
 
@@ -44,16 +43,14 @@ class Tabla:
         return f"{meta.app_label}.view_{meta.model_name}"
 
     def es_activo(self, obj) -> bool:
-        if hasattr(obj, "estatus"):
-            return obj.estatus == Estatus.ACTIVO
-        return bool(getattr(obj, "activo", True))
+        return obj.esta_activo()
 
 
 TABLAS = {
     "clientes": Tabla(
         Cliente,
         campos=["nombre", "codigo", "email", "rif"],
-        activo=Q(estatus=Estatus.ACTIVO),
+        activo=Cliente.ACTIVOS,
         titulo=_("Buscar cliente"),
         codigo="codigo",
         detalle=["rif", "email"],
@@ -62,7 +59,7 @@ TABLAS = {
     "contactos": Tabla(
         Contacto,
         campos=["nombre", "email", "cargo"],
-        activo=Q(activo=True),
+        activo=Contacto.ACTIVOS,
         titulo=_("Buscar contacto"),
         detalle=["cargo", "email"],
         relacionados=["cliente"],
@@ -70,7 +67,7 @@ TABLAS = {
     "ejecutores": Tabla(
         Ejecutor,
         campos=["nombre", "email"],
-        activo=Q(estatus=Estatus.ACTIVO),
+        activo=Ejecutor.ACTIVOS,
         titulo=_("Buscar ejecutor"),
         detalle=["email"],
         datos={"grupo": "grupo_id", "departamento": "departamento_id"},
@@ -78,7 +75,7 @@ TABLAS = {
     "articulos": Tabla(
         Articulo,
         campos=["nombre", "codigo"],
-        activo=Q(activo=True),
+        activo=Articulo.ACTIVOS,
         titulo=_("Buscar artículo"),
         codigo="codigo",
     ),

@@ -36,7 +36,7 @@ from simple_history.models import HistoricalRecords
 from customers.models import Cliente
 from efactory import formato
 from efactory.busqueda import COLACION, EnSubconsulta, Normalizado, terminos
-from efactory.estatus import campo_estatus, estatus_valido
+from efactory.estatus import ConActivo, ConEstatus, campo_estatus, estatus_valido
 from efactory.horas import minutos_a_horas
 
 NUMERO_DIGITOS = 8
@@ -48,7 +48,7 @@ MAX_COMENTARIO = 10_000
 MAX_DESCRIPCION = 2_000
 
 
-class Catalogo(models.Model):
+class Catalogo(ConActivo, models.Model):
     """A lookup table row: a unique code, a name and an active flag."""
 
     codigo = models.CharField(_("código"), max_length=20, unique=True)
@@ -87,7 +87,7 @@ class Departamento(Catalogo):
         verbose_name_plural = _("departamentos")
 
 
-class Ejecutor(models.Model):
+class Ejecutor(ConEstatus, models.Model):
     usuario = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

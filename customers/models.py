@@ -5,13 +5,13 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from efactory.busqueda import COLACION
-from efactory.estatus import campo_estatus, estatus_valido
+from efactory.estatus import ConActivo, ConEstatus, campo_estatus, estatus_valido
 
 # Longest address accepted (characters).
 MAX_DIRECCION = 500
 
 
-class Cliente(models.Model):
+class Cliente(ConEstatus, models.Model):
     class Tipo(models.TextChoices):
         PERSONA = "persona", _("Persona")
         EMPRESA = "empresa", _("Empresa")
@@ -62,7 +62,7 @@ class Cliente(models.Model):
         return reverse("customers:cliente_detail", args=[self.pk])
 
 
-class Contacto(models.Model):
+class Contacto(ConActivo, models.Model):
     cliente = models.ForeignKey(
         Cliente, on_delete=models.CASCADE, related_name="contactos", verbose_name=_("cliente")
     )

@@ -13,6 +13,27 @@ class Estatus(models.TextChoices):
     SUSPENDIDO = "suspendido", _("Suspendido")
 
 
+class ConEstatus:
+    """For a model with an ``estatus`` (ejecutores, clients): the one statement of which rows
+    are active, as a database condition (``ACTIVOS``) and for a loaded row
+    (``esta_activo()``). The editor's choices, the import, the lupa and the rows' choices
+    all ask these; tests/test_estatus.py checks the two agree."""
+
+    ACTIVOS = models.Q(estatus=Estatus.ACTIVO)
+
+    def esta_activo(self) -> bool:
+        return self.estatus == Estatus.ACTIVO
+
+
+class ConActivo:
+    """The same for a model with an ``activo`` box (lookup tables, contacts)."""
+
+    ACTIVOS = models.Q(activo=True)
+
+    def esta_activo(self) -> bool:
+        return bool(self.activo)
+
+
 def campo_estatus():
     """The estatus column of an ejecutor or a client: activo by default, indexed (lists and
     lookups filter by it)."""
