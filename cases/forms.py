@@ -229,18 +229,19 @@ class CasoForm(forms.ModelForm):
             "estimado": {"invalid": NUMERO_INVALIDO},
         }
 
-    # The rows each lookup offers: the active ones plus the one the case already points to
-    # (activos_o_actual). The one statement of that rule: the import (cases/importacion.py)
-    # reads the same conditions to validate thousands of cases without a query per field.
+    # The lookups whose rows are the active ones (each model's ACTIVOS, efactory/estatus.py)
+    # plus the one the case already points to (activos_o_actual). The import
+    # (cases/importacion.py) reads the same to validate thousands of cases without a query
+    # per field.
     ACTIVOS = {
-        "cliente": (Cliente, Cliente.ACTIVOS),
-        "coordinador": (Ejecutor, Ejecutor.ACTIVOS),
-        "ejecutor": (Ejecutor, Ejecutor.ACTIVOS),
-        "revisor": (Ejecutor, Ejecutor.ACTIVOS),
-        "articulo": (Articulo, Articulo.ACTIVOS),
-        "clase": (Clase, Clase.ACTIVOS),
-        "grupo": (Grupo, Grupo.ACTIVOS),
-        "departamento": (Departamento, Departamento.ACTIVOS),
+        "cliente": Cliente,
+        "coordinador": Ejecutor,
+        "ejecutor": Ejecutor,
+        "revisor": Ejecutor,
+        "articulo": Articulo,
+        "clase": Clase,
+        "grupo": Grupo,
+        "departamento": Departamento,
     }
 
     def __init__(self, *args, opciones: dict | None = None, campos=None, **kwargs):
@@ -256,9 +257,9 @@ class CasoForm(forms.ModelForm):
             self.validar_en_memoria(opciones)
             return
         instance = self.instance
-        for name, (model, activo) in self.ACTIVOS.items():
+        for name, model in self.ACTIVOS.items():
             self.fields[name].queryset = activos_o_actual(
-                model.objects.all(), instance, name, activo
+                model.objects.all(), instance, name, model.ACTIVOS
             )
         # Any contact validates here; Caso.clean() then says clearly when it belongs to
         # another client. The widget only ever renders the chosen one.

@@ -1412,12 +1412,12 @@ class Resolutor:
         """The pks among those this chunk chose that ACTIVOS' conditions accept: one query
         per lookup table."""
         resultado = {}
-        for _campo, (modelo, condicion) in CasoForm.ACTIVOS.items():
+        for modelo in CasoForm.ACTIVOS.values():
             if modelo in resultado:
                 continue
             pks = self.usados[modelo]
             resultado[modelo] = (
-                set(modelo.objects.filter(condicion, pk__in=pks).values_list("pk", flat=True))
+                set(modelo.objects.filter(modelo.ACTIVOS, pk__in=pks).values_list("pk", flat=True))
                 if pks
                 else set()
             )
@@ -1425,7 +1425,7 @@ class Resolutor:
 
     def elegibles(self, caso: Caso, activos: dict) -> dict:
         opciones = {}
-        for campo, (modelo, _condicion) in CasoForm.ACTIVOS.items():
+        for campo, modelo in CasoForm.ACTIVOS.items():
             por_pk = self.clientes if modelo is Cliente else self.catalogo.por_pk[modelo]
             opciones[campo] = Elegibles(por_pk, activos[modelo], getattr(caso, f"{campo}_id"))
         opciones["contacto"] = Elegibles(self.contactos, None)

@@ -478,13 +478,8 @@ def pagina_al_dia(formset, conflicto: Conflicto) -> QueryDict:
         guardado = model_to_dict(fila, fields=campos)
         guardado[pk] = fila.pk
         guardado[formset.fk.name] = formset.instance.pk
-        agregadas.append(
-            {
-                n: [_valor_enviado(guardado.get(n))]
-                for n in campos
-                if _valor_enviado(guardado.get(n))
-            }
-        )
+        enviados = {n: _valor_enviado(guardado.get(n)) for n in campos}
+        agregadas.append({n: [v] for n, v in enviados.items() if v is not None})
     orden = [*guardadas, *agregadas, *revividas, *filas[iniciales:]]
     for indice, fila in enumerate(orden):
         for campo, valores in fila.items():
