@@ -17,7 +17,7 @@ from efactory import versiones
 from efactory.claves import es_pk
 from efactory.estatus import Estatus
 from efactory.filtros import BLANCO, SelectRapido, con_blanco
-from efactory.formsets import FilaForm, algun_cambio
+from efactory.formsets import FilaForm, LecturaDirecta, algun_cambio
 from efactory.formularios import Celda, ayudante
 from efactory.numeros import NUMERO_INVALIDO, DecimalInput
 from efactory.textos import DEMASIADO_LARGO, ConMiles
@@ -170,7 +170,7 @@ class CompartidaModelChoiceField(forms.ModelChoiceField):
         return obj
 
 
-class CasoForm(forms.ModelForm):
+class CasoForm(LecturaDirecta, forms.ModelForm):
     """The case itself (Generales and Otros); it has no prefix, so inputs carry field names."""
 
     # The version of the case the page was loaded with (stale edits are refused).
@@ -609,7 +609,7 @@ class SeguimientoForm(forms.Form):
         return cambios
 
 
-class CasoRapidoForm(forms.ModelForm):
+class CasoRapidoForm(LecturaDirecta, forms.ModelForm):
     """Agregar casos rápidamente: the few fields needed to register a case in one go."""
 
     fecha = forms.DateField(

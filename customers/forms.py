@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from efactory import versiones
-from efactory.formsets import FilaForm
+from efactory.formsets import FilaForm, LecturaDirecta
 from efactory.formularios import Celda, ayudante
 from efactory.textos import DEMASIADO_LARGO
 
@@ -15,7 +15,7 @@ from .models import Cliente, Contacto
 CORREO_INVALIDO = _("Escriba un correo electrónico válido, p. ej. nombre@empresa.com.")
 
 
-class ClienteForm(forms.ModelForm):
+class ClienteForm(LecturaDirecta, forms.ModelForm):
     """The client's data. It has no prefix, so its inputs carry the model's field names.
 
     ``version`` is the client's version when the page was loaded: saving over a newer one
