@@ -39,8 +39,9 @@ class BaseContactoFormSet(BaseFilasFormSet):
     def _validar_eliminados(self):
         """A contact named by cases cannot be deleted (Caso.contacto is PROTECT).
 
-        The row gets the error and its DELETE box is unticked on the re-shown page, so the
-        row reappears (the page's script hides rows marked for deletion) with the reason.
+        The row gets the error, counts again for the formset's validity (nothing is saved)
+        and its DELETE box is unticked on the re-shown page, so the row reappears (the
+        page's script hides rows marked for deletion) with the reason.
         """
         eliminados = {
             form.instance.pk: form
@@ -72,6 +73,9 @@ class BaseContactoFormSet(BaseFilasFormSet):
             )
             form.data = form.data.copy()
             form.data[form.add_prefix("DELETE")] = ""
+            # No longer a row to delete: its error now makes the formset invalid (Django
+            # leaves rows marked for deletion out of is_valid()), so nothing is attempted.
+            form.cleaned_data["DELETE"] = False
 
 
 def contacto_formset_class(extra: int = 1):

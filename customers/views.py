@@ -86,9 +86,12 @@ class ClienteDetailView(PermissionRequiredMixin, DetailView):
 TEXTOS_CONFLICTO = versiones.TextosDeConflicto(
     titulo=_lazy("Otra persona guardó este cliente mientras usted lo editaba"),
     filas=_lazy("Contactos:"),
-    fila_eliminada=_lazy("Un contacto que usted tiene en pantalla fue eliminado por otra persona."),
+    fila_eliminada=_lazy(
+        "Otra persona eliminó un contacto que usted tenía en pantalla; sigue en su pantalla "
+        "como contacto nuevo: elimínelo si no debe volver."
+    ),
     fila_difiere=_lazy("%(fila)s: difiere en %(campos)s."),
-    fila_agregada=_lazy("%(fila)s: lo agregó otra persona y usted no lo tiene en pantalla."),
+    fila_agregada=_lazy("%(fila)s: lo agregó otra persona; ya aparece entre sus contactos."),
 )
 
 
@@ -190,6 +193,15 @@ class ClienteEditorView(PermissionRequiredMixin, TemplateView):
             historiales=historiales(actual),
             textos=TEXTOS_CONFLICTO,
         )
+        if conflicto.agregadas or conflicto.eliminadas:
+            # The page is brought up to the contacts stored now (versiones.pagina_al_dia):
+            # those someone else added join it, those they deleted stay as new contacts
+            # with what the user has in them, and "Sobrescribir" can save it.
+            datos = versiones.pagina_al_dia(formset, conflicto)
+            form = ClienteForm(datos, instance=cliente)
+            form.is_valid()
+            formset = self.formset_class()(datos, instance=form.instance, prefix=PREFIJO_CONTACTOS)
+            formset.is_valid()
         context = self.get_context_data(
             form=form, formset=formset, cliente=actual, conflicto=conflicto
         )

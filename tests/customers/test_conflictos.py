@@ -15,6 +15,7 @@ from customers.services import guardar_cliente
 from efactory import versiones
 from tests.customers.datos import datos_de, datos_post, fila_de
 from tests.factories import ClienteFactory, ContactoFactory, UserFactory
+from tests.formularios import cuerpo_de_la_pagina
 
 pytestmark = pytest.mark.django_db
 
@@ -99,14 +100,56 @@ def test_a_stale_save_writes_nothing_and_shows_who_changed_which_fields_and_cont
     # Which contacts differ, were removed or were added by Ana.
     assert "Contactos:" in panel
     assert "Queda (Gerente): difiere en Cargo." in panel
-    assert "Un contacto que usted tiene en pantalla fue eliminado por otra persona." in panel
-    assert "Nueva: lo agregó otra persona y usted no lo tiene en pantalla." in panel
+    assert "Otra persona eliminó un contacto que usted tenía en pantalla" in panel
+    assert "Nueva: lo agregó otra persona; ya aparece entre sus contactos." in panel
     assert f'href="{url_editar(cliente)}"' in panel and "Recargar (descartar lo mío)" in panel
     assert 'name="_sobrescribir" value="2"' in panel
     # Beto's input is kept, and his page still says what it was loaded from.
     assert 'value="Ñandú de Beto"' in html
     assert 'value="Beto"' in html
     assert 'name="version" value="1"' in html
+
+
+def test_contacts_someone_added_or_deleted_are_on_the_conflict_page_and_overwriting_saves_it(
+    ana, beto, cliente
+):
+    """Ana deletes «Sale» (which Beto was completing) and adds «Nueva»: Beto's 409 page
+    shows «Nueva» as a stored contact and keeps «Sale» with what he typed, as a new
+    contact (not a «ya no existe» error); «Sobrescribir» saves that page."""
+    queda, sale = cliente.contactos.order_by("nombre")
+    de_beto = datos_post(
+        datos_de(cliente, nombre="Ñandú de Beto"),
+        [fila_de(queda), fila_de(sale, cargo="Beto lo completó")],
+    )
+    de_ana = datos_post(
+        datos_de(cliente),
+        [fila_de(queda), fila_de(sale, DELETE=True), {"nombre": "Nueva", "cargo": "De Ana"}],
+    )
+    assert cliente_de(ana).post(url_editar(cliente), de_ana).status_code == 302
+    nueva = cliente.contactos.get(nombre="Nueva")
+
+    conflicto = cliente_de(beto).post(url_editar(cliente), de_beto)
+
+    assert conflicto.status_code == 409
+    html = conflicto.content.decode()
+    assert "sigue en su pantalla como contacto nuevo" in html
+    assert "ya no existe" not in html
+    assert 'value="Beto lo completó"' in html
+    assert f'value="{nueva.pk}"' in html  # Ana's contact is on the page, as a stored row
+    assert 'value="Ñandú de Beto"' in html
+    cuerpo = cuerpo_de_la_pagina(html, "editor-cliente") | {"_sobrescribir": "2"}
+    assert cuerpo["contactos-INITIAL_FORMS"] == "2"  # Queda and Nueva
+
+    respuesta = cliente_de(beto).post(url_editar(cliente), cuerpo)
+
+    assert respuesta.status_code == 302, respuesta.content.decode()[-3000:]
+    cliente.refresh_from_db()
+    assert (cliente.nombre, cliente.version) == ("Ñandú de Beto", 3)
+    assert sorted(cliente.contactos.values_list("nombre", "cargo")) == [
+        ("Nueva", "De Ana"),
+        ("Queda", "Compras"),
+        ("Sale", "Beto lo completó"),
+    ]
 
 
 def test_overwrite_saves_mine_knowingly(ana, beto, cliente):

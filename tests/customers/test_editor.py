@@ -354,6 +354,8 @@ def test_a_contact_named_by_a_case_is_not_deleted_and_its_row_comes_back(cliente
         )
         in html
     )
+    # Refused by the rules, not by the database at the save: no "acaba de quedar asignado".
+    assert "acaba de quedar asignado" not in html
     # The refused row is shown alive again; the other one stays marked for deletion.
     assert '<input type="checkbox" name="contactos-0-DELETE" id="id_contactos-0-DELETE">' in html
     assert 'name="contactos-1-DELETE" id="id_contactos-1-DELETE" checked' in html
