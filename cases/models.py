@@ -38,6 +38,7 @@ from efactory import formato
 from efactory.busqueda import COLACION, EnSubconsulta, Normalizado, terminos
 from efactory.estatus import ConActivo, ConEstatus, campo_estatus, estatus_valido
 from efactory.horas import minutos_a_horas
+from efactory.masivo import HistorialMasivo
 
 NUMERO_DIGITOS = 8
 # The choices aplicar_derivados() follows (by attname), and "not loaded" for them.
@@ -612,7 +613,9 @@ class Caso(models.Model):
 
     objects = CasoQuerySet.as_manager()
     history = HistoricalRecords(
-        excluded_fields=["busqueda", "actualizado_en"], verbose_name=_("historial de caso")
+        excluded_fields=["busqueda", "actualizado_en"],
+        verbose_name=_("historial de caso"),
+        history_manager=HistorialMasivo,
     )
 
     class Meta:
@@ -1030,7 +1033,9 @@ class Actividad(models.Model):
 
     objects = ActividadQuerySet.as_manager()
     history = HistoricalRecords(
-        verbose_name=_("historial de actividad"), excluded_fields=["cliente"]
+        verbose_name=_("historial de actividad"),
+        excluded_fields=["cliente"],
+        history_manager=HistorialMasivo,
     )
 
     class Meta:

@@ -6,6 +6,7 @@ from simple_history.models import HistoricalRecords
 
 from efactory.busqueda import COLACION
 from efactory.estatus import ConActivo, ConEstatus, campo_estatus, estatus_valido
+from efactory.masivo import HistorialMasivo
 
 # Longest address accepted (characters).
 MAX_DIRECCION = 500
@@ -38,7 +39,9 @@ class Cliente(ConEstatus, models.Model):
     )
     version = models.PositiveIntegerField(_("versión"), default=1, editable=False)
 
-    history = HistoricalRecords(verbose_name=_("historial de cliente"))
+    history = HistoricalRecords(
+        verbose_name=_("historial de cliente"), history_manager=HistorialMasivo
+    )
 
     class Meta:
         verbose_name = _("cliente")

@@ -3,10 +3,10 @@
 import pytest
 from django.contrib.messages import get_messages
 from django.db import IntegrityError, models
-from simple_history.manager import HistoryManager
 
 from cases.models import Caso, CasoQuerySet, Etapa, Prioridad
 from efactory.estatus import Estatus
+from efactory.masivo import HistorialMasivo
 from tests.factories import CasoFactory, EjecutorFactory
 
 pytestmark = pytest.mark.django_db
@@ -323,7 +323,7 @@ def falla_el_historial(monkeypatch):
     def falla(self, *args, **kwargs):
         raise IntegrityError("fallo simulado al guardar el historial")
 
-    monkeypatch.setattr(HistoryManager, "bulk_history_create", falla)
+    monkeypatch.setattr(HistorialMasivo, "bulk_history_create", falla)
 
 
 @pytest.mark.django_db(transaction=True)
