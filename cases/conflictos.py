@@ -10,8 +10,8 @@ TEXTOS = versiones.TextosDeConflicto(
     titulo=_("Otra persona guardó este caso mientras usted lo editaba"),
     filas=_("Actividades:"),
     fila_eliminada=_(
-        "Otra persona eliminó una actividad que usted tenía en pantalla; sigue en su pantalla "
-        "como renglón nuevo: elimínela si no debe volver."
+        "%(fila)s: otra persona eliminó esta actividad mientras usted la tenía en pantalla; "
+        "sigue en su pantalla como renglón nuevo: elimínela si no debe volver."
     ),
     fila_difiere=_("%(fila)s: difiere en %(campos)s."),
     fila_agregada=_("%(fila)s: la agregó otra persona; ya aparece entre sus actividades."),

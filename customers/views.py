@@ -87,8 +87,8 @@ TEXTOS_CONFLICTO = versiones.TextosDeConflicto(
     titulo=_lazy("Otra persona guardó este cliente mientras usted lo editaba"),
     filas=_lazy("Contactos:"),
     fila_eliminada=_lazy(
-        "Otra persona eliminó un contacto que usted tenía en pantalla; sigue en su pantalla "
-        "como contacto nuevo: elimínelo si no debe volver."
+        "%(fila)s: otra persona eliminó este contacto mientras usted lo tenía en pantalla; "
+        "sigue en su pantalla como contacto nuevo: elimínelo si no debe volver."
     ),
     fila_difiere=_lazy("%(fila)s: difiere en %(campos)s."),
     fila_agregada=_lazy("%(fila)s: lo agregó otra persona; ya aparece entre sus contactos."),

@@ -316,7 +316,7 @@ class TextosDeConflicto:
 
     titulo: str  # the panel's heading
     filas: str  # the heading of the rows that differ ("Actividades:")
-    fila_eliminada: str  # a row on the page was deleted by someone else
+    fila_eliminada: str  # "%(fila)s: …", a row on the page someone else deleted
     fila_difiere: str  # "%(fila)s: difiere en %(campos)s."
     fila_agregada: str  # "%(fila)s: …", a row someone else added
 
@@ -410,7 +410,7 @@ def describir(form, formset, actual, *, filas, historiales, textos) -> Conflicto
         vistas.add(pk)
         fila = filas_guardadas.get(pk)
         if fila is None:
-            conflicto.filas.append(str(textos.fila_eliminada))
+            conflicto.filas.append(str(textos.fila_eliminada) % {"fila": _como_esta(subform)})
             conflicto.eliminadas.add(pk)
             continue
         inicial = model_to_dict(fila, fields=list(subform.fields))
@@ -428,6 +428,19 @@ def describir(form, formset, actual, *, filas, historiales, textos) -> Conflicto
             conflicto.filas.append(str(textos.fila_agregada) % {"fila": str(fila)})
             conflicto.agregadas.append(fila)
     return conflicto
+
+
+def _como_esta(subform) -> str:
+    """A row of the page as the user has it, named as its stored rows are (``str()`` of the
+    instance its form built from what was typed); its row number when that cannot be read."""
+    subform.errors  # noqa: B018 (validated, if not yet: its instance holds what was typed)
+    try:
+        nombre = str(subform.instance).strip()
+    except (TypeError, ValueError, AttributeError):
+        nombre = ""
+    if nombre:
+        return nombre
+    return _("Renglón %(n)s") % {"n": int(subform.prefix.rsplit("-", 1)[-1]) + 1}
 
 
 def _valor_enviado(valor):

@@ -177,9 +177,23 @@ def test_an_activity_deleted_in_the_admin_makes_open_editors_stale(ana, staff, c
     respuesta = cliente_de(ana).post(url_editar(caso), cargado)
 
     assert respuesta.status_code == 409
-    assert "Otra persona eliminó una actividad que usted tenía en pantalla" in (
-        respuesta.content.decode()
+    # The row is named as the user has it on the page (it is no longer stored).
+    assert (
+        f"{fila}: otra persona eliminó esta actividad mientras usted la tenía en pantalla"
+        in respuesta.content.decode()
     )
+
+
+def test_a_deleted_row_that_cannot_be_named_is_named_by_its_number(ana, staff, caso):
+    """Beto had cleared the row's times: it cannot be shown as «fecha horas texto»."""
+    fila = caso.actividades.get()
+    cargado = datos_post(datos_de(caso), [fila_de(fila, hora_inicio="", hora_fin="")])
+    cliente_de(staff).post(reverse("admin:cases_actividad_delete", args=[fila.pk]), {"post": "yes"})
+
+    respuesta = cliente_de(ana).post(url_editar(caso), cargado)
+
+    assert respuesta.status_code == 409
+    assert "Renglón 1: otra persona eliminó esta actividad" in respuesta.content.decode()
 
 
 # --- The Django admin --------------------------------------------------------------------

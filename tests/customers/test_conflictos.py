@@ -100,7 +100,10 @@ def test_a_stale_save_writes_nothing_and_shows_who_changed_which_fields_and_cont
     # Which contacts differ, were removed or were added by Ana.
     assert "Contactos:" in panel
     assert "Queda (Gerente): difiere en Cargo." in panel
-    assert "Otra persona eliminó un contacto que usted tenía en pantalla" in panel
+    assert (
+        "Sale (Ventas): otra persona eliminó este contacto mientras usted lo tenía en pantalla"
+        in panel
+    )
     assert "Nueva: lo agregó otra persona; ya aparece entre sus contactos." in panel
     assert f'href="{url_editar(cliente)}"' in panel and "Recargar (descartar lo mío)" in panel
     assert 'name="_sobrescribir" value="2"' in panel
