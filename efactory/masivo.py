@@ -10,6 +10,8 @@ It is a manager so that simple-history's ``bulk_update_with_history(manager=…)
 through it and then records the history, which :class:`HistorialMasivo` writes with COPY.
 """
 
+import datetime
+import decimal
 import itertools
 
 from django.conf import settings
@@ -38,7 +40,6 @@ class GestorMasivo(models.Manager):
         opciones = self.model._meta
         campos = [opciones.get_field(nombre) for nombre in fields]
         columnas = [opciones.pk, *campos]
-        convertir = [c for c in columnas if not isinstance(c, _SIN_CONVERSION)]
         q = conexion.ops.quote_name
         tabla = q(f"masivo_{opciones.db_table}_{next(_TABLAS)}")
         nombres = ", ".join(q(c.column) for c in columnas)
@@ -54,11 +55,9 @@ class GestorMasivo(models.Manager):
                 for obj in objs:
                     # As bulk_update(): related objects saved since, their ids taken.
                     obj._prepare_related_fields_for_save("bulk_update", fields=como_campos)
-                    fila = [getattr(obj, c.attname) for c in columnas]
-                    for c in convertir:
-                        i = columnas.index(c)
-                        fila[i] = c.get_db_prep_save(fila[i], conexion)
-                    copia.write_row(fila)
+                    copia.write_row(
+                        [_valor(c, getattr(obj, c.attname), conexion) for c in columnas]
+                    )
             cursor.execute(
                 f"UPDATE {q(opciones.db_table)} AS t SET "
                 + ", ".join(f"{q(c.column)} = v.{q(c.column)}" for c in campos)
@@ -69,18 +68,20 @@ class GestorMasivo(models.Manager):
         return filas
 
 
-# Fields whose Python values psycopg writes as get_db_prep_save() would hand them over on
-# PostgreSQL (str, int, bool, date, time, aware datetime, Decimal, None): no conversion.
-_SIN_CONVERSION = (
-    models.CharField,
-    models.TextField,
-    models.IntegerField,
-    models.BooleanField,
-    models.DateField,  # and DateTimeField
-    models.TimeField,
-    models.DecimalField,
-    models.ForeignKey,
+# Values psycopg writes as they are, as get_db_prep_save() would hand them over on
+# PostgreSQL; any other value (a lazy text, a dict for a JSON column, a Choices member…) goes
+# through its field's get_db_prep_save() first, as bulk_update() and bulk_create() do.
+_DIRECTOS = frozenset(
+    {str, int, bool, float, decimal.Decimal, datetime.date, datetime.datetime, datetime.time}
 )
+
+
+def _valor(campo, valor, conexion):
+    if valor is None or type(valor) in _DIRECTOS:
+        return valor
+    return campo.get_db_prep_save(valor, conexion)
+
+
 _CAMPOS_DEL_HISTORIAL = {
     "history_date",
     "history_change_reason",
@@ -134,7 +135,6 @@ class HistorialMasivo(HistoryManager):
             )
         ahora = default_date or timezone.now()
         tipo = "~" if update else "+"
-        convertir = {f.attname: None if isinstance(f, _SIN_CONVERSION) else f for f in columnas}
         q = conexion.ops.quote_name
         sql = (
             f"COPY {q(historico._meta.db_table)} "
@@ -157,9 +157,7 @@ class HistorialMasivo(HistoryManager):
                 for campo in columnas:
                     nombre = campo.attname
                     valor = valores[nombre] if nombre in valores else getattr(obj, nombre)
-                    if convertir[nombre] is not None:
-                        valor = campo.get_db_prep_save(valor, conexion)
-                    fila.append(valor)
+                    fila.append(_valor(campo, valor, conexion))
                 copia.write_row(fila)
                 escritos += 1
         return escritos

@@ -8,10 +8,11 @@ import decimal
 import pytest
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from simple_history.manager import HistoryManager
 from simple_history.utils import bulk_update_with_history
 
-from cases.models import Actividad, Caso
+from cases.models import Actividad, Caso, Etapa
 from customers.models import Cliente
 from efactory.masivo import GestorMasivo, HistorialMasivo
 from tests.factories import (
@@ -136,3 +137,23 @@ def test_bulk_update_with_history_writes_both_through_the_bulk_paths():
             "~",
             usuario,
         )
+
+
+def test_lazy_texts_and_choices_members_are_written_as_their_values():
+    """What Django converts before handing a value to the driver (a lazy translation, a
+    Choices member) is converted on the COPY paths too."""
+    caso = CasoFactory()
+    caso.asunto = gettext_lazy("Asunto traducible")
+    caso.etapa = Etapa.RETRASADA
+    GestorMasivo(Caso).bulk_update([caso], ["asunto", "etapa"])
+    Caso.history.bulk_history_create(
+        [caso], update=True, default_change_reason=gettext_lazy("Importación")
+    )
+    guardado = Caso.objects.get(pk=caso.pk)
+    assert (guardado.asunto, guardado.etapa) == ("Asunto traducible", "retrasada")
+    ultimo = guardado.history.order_by("-history_id").first()
+    assert (ultimo.asunto, ultimo.etapa, ultimo.history_change_reason) == (
+        "Asunto traducible",
+        "retrasada",
+        "Importación",
+    )
