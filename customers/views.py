@@ -121,6 +121,14 @@ class ClienteEditorView(PermissionRequiredMixin, TemplateView):
     def formset_class(self):
         return contacto_formset_class(extra=2 if self.nuevo else 1)
 
+    def formularios(self, cliente, datos):
+        """The client form and the Contactos formset bound to ``datos``, both validated."""
+        form = ClienteForm(datos, instance=cliente)
+        form.is_valid()
+        formset = self.formset_class()(datos, instance=form.instance, prefix=PREFIJO_CONTACTOS)
+        formset.is_valid()
+        return form, formset
+
     def get(self, request, *args, **kwargs):
         cliente = self.get_object()
         form = ClienteForm(instance=cliente)
@@ -131,16 +139,12 @@ class ClienteEditorView(PermissionRequiredMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         cliente = self.get_object()
-        form = ClienteForm(request.POST, instance=cliente)
-        form_valido = form.is_valid()
-        formset = self.formset_class()(
-            request.POST, instance=form.instance, prefix=PREFIJO_CONTACTOS
-        )
+        form, formset = self.formularios(cliente, request.POST)
         version = versiones.version_de_la_pagina(request.POST)
         if cliente is not None and versiones.desactualizada(cliente.version, version):
             # Someone saved since this page was loaded: nothing is written.
             return self.conflicto(form, formset, cliente)
-        if form_valido and formset.is_valid():
+        if form.is_valid() and formset.is_valid():
             try:
                 guardado = guardar_cliente(form=form, formset=formset, version=version)
             except versiones.ConflictoDeVersion:
@@ -197,11 +201,7 @@ class ClienteEditorView(PermissionRequiredMixin, TemplateView):
             # The page is brought up to the contacts stored now (versiones.pagina_al_dia):
             # those someone else added join it, those they deleted stay as new contacts
             # with what the user has in them, and "Sobrescribir" can save it.
-            datos = versiones.pagina_al_dia(formset, conflicto)
-            form = ClienteForm(datos, instance=cliente)
-            form.is_valid()
-            formset = self.formset_class()(datos, instance=form.instance, prefix=PREFIJO_CONTACTOS)
-            formset.is_valid()
+            form, formset = self.formularios(cliente, versiones.pagina_al_dia(formset, conflicto))
         context = self.get_context_data(
             form=form, formset=formset, cliente=actual, conflicto=conflicto
         )

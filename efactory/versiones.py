@@ -433,7 +433,7 @@ def describir(form, formset, actual, *, filas, historiales, textos) -> Conflicto
 def _como_esta(subform) -> str:
     """A row of the page as the user has it, named as its stored rows are (``str()`` of the
     instance its form built from what was typed); its row number when that cannot be read."""
-    subform.errors  # noqa: B018 (validated, if not yet: its instance holds what was typed)
+    subform.is_valid()  # validated, if not yet: its instance then holds what was typed
     try:
         nombre = str(subform.instance).strip()
     except (TypeError, ValueError, AttributeError):
