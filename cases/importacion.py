@@ -36,7 +36,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.forms.models import model_to_dict
 from django.utils import formats
@@ -81,6 +81,9 @@ LOTE = 250  # cases validated together: one query per lookup table per chunk (25
 # A validation of at least this many cases runs in worker processes where it can
 # (efactory/paralelo.py): below it, starting them costs more than they save.
 MIN_CASOS_EN_PARALELO = 4 * LOTE
+# A file at least this big has about that many cases (an exported case takes some 330 bytes
+# of XLSX with its activities, more in CSV): its workers start while it is read.
+MIN_BYTES_EN_PARALELO = 256 * 1024
 PREFIJO = "actividades"
 MOTIVO = "Importación"  # the Historial's reason of every record an import writes
 
@@ -275,15 +278,37 @@ class Agenda:
         self.del_archivo = defaultdict(list)  # (ejecutor, fecha) → [(inicio, fin, numero, clave)]
 
     def cargar(self, pares: set, numeros_del_lote: dict):
-        """Read the stored rows of these (ejecutor, day) pairs: one query, plus one for the
-        document numbers of their cases outside the chunk."""
+        """Read the stored rows of these (ejecutor, day) pairs, with their cases' document
+        numbers: one query."""
         self.guardadas = defaultdict(list)
         self.numeros = dict(numeros_del_lote)
         if not pares:
             return
-        # Each ejecutor's own days (actividad_ejecutor_fecha_idx), not every day for every
-        # ejecutor: a chunk's days span years, and 40 ejecutores × those days read most of
-        # the table (84 s → see README for 10,000 cases).
+        for ejecutor, fecha, inicio, fin, caso_id, numero in self._filas(pares):
+            self.guardadas[(ejecutor, fecha)].append((inicio, fin, caso_id))
+            self.numeros.setdefault(caso_id, numero)
+
+    @staticmethod
+    def _filas(pares: set):
+        """(ejecutor, fecha, inicio, fin, caso_id, numero) of the stored rows of ``pares``,
+        by start time. Each ejecutor's own days (actividad_ejecutor_fecha_idx), not every
+        day for every ejecutor: a chunk's days span years, and 40 ejecutores × those days
+        read most of the table (84 s → see README for 10,000 cases)."""
+        if connection.vendor == "postgresql":
+            # The pairs as two arrays, each looked up in the index: two parameters, not
+            # one per day (a query of 800 placeholders cost more to write than to run).
+            tabla, casos = Actividad._meta.db_table, Caso._meta.db_table
+            ejecutores, fechas = zip(*pares, strict=True)
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT a.ejecutor_id, a.fecha, a.hora_inicio, a.hora_fin, a.caso_id, "
+                    f"c.numero FROM unnest(%s::bigint[], %s::date[]) AS p(ejecutor, fecha) "
+                    f"CROSS JOIN LATERAL (SELECT * FROM {tabla} WHERE ejecutor_id = p.ejecutor "
+                    f"AND fecha = p.fecha) AS a JOIN {casos} AS c ON c.id = a.caso_id "
+                    "ORDER BY a.hora_inicio",
+                    [list(ejecutores), list(fechas)],
+                )
+                return cursor.fetchall()
         dias = defaultdict(set)
         for ejecutor, fecha in pares:
             dias[ejecutor].add(fecha)
@@ -292,15 +317,12 @@ class Agenda:
             condicion |= Q(ejecutor_id=ejecutor, fecha__in=fechas)
         filas = (
             Actividad.objects.filter(condicion)
-            .values_list("ejecutor_id", "fecha", "hora_inicio", "hora_fin", "caso_id")
+            .values_list(
+                "ejecutor_id", "fecha", "hora_inicio", "hora_fin", "caso_id", "caso__numero"
+            )
             .order_by("hora_inicio")
         )
-        for ejecutor, fecha, inicio, fin, caso_id in filas:
-            if (ejecutor, fecha) in pares:
-                self.guardadas[(ejecutor, fecha)].append((inicio, fin, caso_id))
-        faltan = {c for filas in self.guardadas.values() for *_h, c in filas} - set(self.numeros)
-        if faltan:
-            self.numeros |= dict(Caso.objects.filter(pk__in=faltan).values_list("pk", "numero"))
+        return [fila for fila in filas if (fila[0], fila[1]) in pares]
 
     def otras_filas(self, caso, ejecutores, fechas) -> dict:
         por_dia = defaultdict(list)
@@ -429,6 +451,7 @@ class Importador:
         self.numeros = getattr(self, "numeros", [])
         self.pendientes = []  # (Escritura, where its errors go) of the chunk, written together
         self.validados = None  # a worker's: [CasoValidado] of its chunk (EnParalelo)
+        self.grupo = self._grupo_anticipado()
         try:
             libro = hojas.leer(self.archivo, self.nombre, (HOJA_CASOS, HOJA_ACTIVIDADES))
             self._leer(libro)
@@ -439,7 +462,30 @@ class Importador:
         except ArchivoInvalido as error:
             # Also while the rows are read: a broken sheet, more rows than allowed.
             self._error(None, 0, "", str(error))
+        finally:
+            if self.grupo is not None:
+                # Unused (a small or broken file), or what EnParalelo left: nothing waits.
+                self.grupo.shutdown(wait=True, cancel_futures=True)
+                self.grupo = None
         return self._fin(inicio)
+
+    def _grupo_anticipado(self):
+        """For a big file, the worker processes, started now: they set Django up and read
+        the catalog (a second) while this process reads the file, instead of after it.
+        None when the file is small or workers cannot share the work (paralelo.disponible)."""
+        try:
+            self.archivo.seek(0, 2)
+            tamano = self.archivo.tell()
+            self.archivo.seek(0)
+        except (AttributeError, OSError):
+            return None
+        if tamano < MIN_BYTES_EN_PARALELO or not paralelo.disponible():
+            return None
+        trabajadores = paralelo.procesos()
+        grupo = paralelo.grupo(trabajadores)
+        for _i in range(trabajadores):
+            grupo.submit(calentar_trabajador, self.es_xlsx)
+        return grupo
 
     def _recorrer_todo(self):
         """Validate every row; when writing, in one transaction, rolled back on any error
@@ -598,7 +644,7 @@ class Importador:
         self.vistos = {}  # numero → row of the Casos sheet
         # The size at once (the page says "0 de 10.000"), while the workers start.
         self.progreso(0, self._total_estimado())
-        validador = EnParalelo(self) if en_paralelo else EnSerie(self)
+        validador = EnParalelo(self, self.grupo) if en_paralelo else EnSerie(self)
         with validador:
             for lote, leidas in self._lotes():
                 validador.validar(lote, leidas)
@@ -1027,14 +1073,16 @@ class EnParalelo:
     overlap constraint is checked at the end of each chunk's write.
     """
 
-    def __init__(self, importador: Importador):
+    def __init__(self, importador: Importador, grupo=None):
         self.importador = importador
         self.trabajadores = paralelo.procesos()
+        self.grupo = grupo  # workers started already (Importador._grupo_anticipado)
         self.pendientes = deque()  # (future, Casos rows read up to that chunk)
         self.del_archivo = defaultdict(list)  # (ejecutor, fecha) → [(inicio, fin, numero)]
 
     def __enter__(self):
-        self.grupo = paralelo.grupo(self.trabajadores)
+        if self.grupo is None:
+            self.grupo = paralelo.grupo(self.trabajadores)
         return self
 
     def __exit__(self, tipo, *excepcion):
@@ -1095,15 +1143,26 @@ class EnParalelo:
 _IMPORTADORES_DEL_TRABAJADOR: dict[bool, Importador] = {}
 
 
-def validar_lote(lote: list[FilaCaso], es_xlsx: bool, escribir: bool) -> ResultadoDeLote:
-    """A worker's task (EnParalelo): validate one chunk whose Documentos are read; with
-    ``escribir``, also hand back what saving its valid cases writes (the parent writes)."""
+def preparar_trabajador(es_xlsx: bool) -> Importador:
+    """A worker's importer: built (its catalog read) at its first task, then kept."""
     importador = _IMPORTADORES_DEL_TRABAJADOR.get(es_xlsx)
     if importador is None:
         importador = Importador(None, "archivo.xlsx" if es_xlsx else "archivo.csv", None)
         importador.catalogo = Catalogo()
         importador.agenda = Agenda()
         _IMPORTADORES_DEL_TRABAJADOR[es_xlsx] = importador
+    return importador
+
+
+def calentar_trabajador(es_xlsx: bool) -> None:
+    """A task that only starts a worker: Django set up, its importer built."""
+    preparar_trabajador(es_xlsx)
+
+
+def validar_lote(lote: list[FilaCaso], es_xlsx: bool, escribir: bool) -> ResultadoDeLote:
+    """A worker's task (EnParalelo): validate one chunk whose Documentos are read; with
+    ``escribir``, also hand back what saving its valid cases writes (the parent writes)."""
+    importador = preparar_trabajador(es_xlsx)
     importador.escribir = escribir
     importador.resultado = Resultado()
     importador.validados, importador.pendientes = [], []

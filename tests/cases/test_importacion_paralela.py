@@ -228,3 +228,71 @@ def test_inside_a_transaction_the_import_validates_in_one_process(
         resultado = validar(contenido, settings, procesos=2)
     assert recibidos == []
     assert (textos(resultado), resultado.creados) == ([], 5)
+
+
+@pytest.fixture
+def anticipados(monkeypatch):
+    """Workers started before the file is read, whatever its size: the pools started."""
+    monkeypatch.setattr(importacion, "MIN_BYTES_EN_PARALELO", 0)
+    grupos = []
+    original = importacion.Importador._grupo_anticipado
+
+    def anotar(self):
+        grupos.append(original(self))
+        return grupos[-1]
+
+    monkeypatch.setattr(importacion.Importador, "_grupo_anticipado", anotar)
+    return grupos
+
+
+def cerrado(grupo) -> bool:
+    """Whether a pool was shut down: it takes no more work."""
+    try:
+        grupo.submit(int).cancel()
+    except RuntimeError:
+        return True
+    return False
+
+
+def test_workers_started_while_the_file_is_read_validate_it(
+    en_lotes_de_dos, anticipados, recibidos, settings
+):
+    ClienteFactory(codigo="ACME")
+    contenido = libro(
+        [[None, f"Caso {n}", "ACME", "02/03/2026", n * 10] for n in range(7)]
+        + [[None, "Avance imposible", "ACME", "02/03/2026", 150]],
+        columnas=COLUMNAS,
+    )
+
+    en_serie = validar(contenido, settings, procesos=1)
+    assert anticipados == [None], "one process: no worker to start"
+    en_paralelo = validar(contenido, settings, procesos=2)
+
+    assert anticipados[1] is not None and recibidos, "the early workers validated the chunks"
+    assert cerrado(anticipados[1])
+    assert resumen(en_paralelo) == resumen(en_serie)
+    (error,), creados = textos(en_serie), en_serie.creados
+    assert error.startswith("Casos · Fila 9 · Avance (%)") and creados == 7
+
+
+def test_early_workers_a_small_file_does_not_need_are_stopped(anticipados, recibidos, settings):
+    """The size of a file is a guess of its rows: too few cases, and it is validated here."""
+    ClienteFactory(codigo="ACME")
+    contenido = libro(
+        [[None, f"Caso {n}", "ACME", "02/03/2026", 0] for n in range(3)], columnas=COLUMNAS
+    )
+
+    resultado = validar(contenido, settings, procesos=2)
+
+    assert anticipados[0] is not None and recibidos == []
+    assert cerrado(anticipados[0])
+    assert (textos(resultado), resultado.creados) == ([], 3)
+
+
+def test_early_workers_are_stopped_when_the_file_cannot_be_read(anticipados, settings):
+    settings.IMPORTACION_PROCESOS = 2
+    resultado = Importador(io.BytesIO(b"PK\x03\x04 roto"), "casos.xlsx", None).validar()
+
+    assert anticipados[0] is not None and cerrado(anticipados[0])
+    (error,) = textos(resultado)
+    assert "no es un libro de Excel (.xlsx) válido" in error
