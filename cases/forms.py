@@ -6,7 +6,7 @@ import uuid
 from crispy_forms.layout import HTML, Div, Fieldset
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Model, Q
 from django.forms.utils import ErrorDict
 from django.utils import timezone
 from django.utils.formats import get_format
@@ -168,6 +168,16 @@ class CompartidaModelChoiceField(forms.ModelChoiceField):
                 params={"value": value},
             )
         return obj
+
+    # A chosen row is never one of the empty values: Django's checks compare it with each
+    # of them (Model.__eq__, five calls a check), for every row of an import.
+    def validate(self, value):
+        if not isinstance(value, Model):
+            super().validate(value)
+
+    def run_validators(self, value):
+        if self.validators or not isinstance(value, Model):
+            super().run_validators(value)
 
 
 class CasoForm(LecturaDirecta, forms.ModelForm):

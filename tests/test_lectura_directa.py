@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cases.forms import ActividadForm, CasoForm
+from cases.models import Caso, Ejecutor
 from efactory.formsets import LecturaDirecta, algun_cambio
 from tests.cases.datos import datos_caso
 from tests.factories import CasoFactory, ClienteFactory, EjecutorFactory
@@ -179,3 +180,61 @@ def test_an_activity_row_reads_its_change_as_djangos():
         de_django = [n for n, bf in form._bound_items() if bf._has_changed()]
         assert form.changed_data == de_django
         assert algun_cambio(form) == bool(de_django)
+
+
+class CasoCorto(LecturaDirecta, forms.ModelForm):
+    """A model form with each reason Django excludes a model field from the model's
+    validation: not on the form, declared but left out of Meta.fields, in Meta.exclude, not
+    required by the form though the model requires it, and failed."""
+
+    prioridad = forms.CharField(required=False)  # declared, not in Meta.fields
+    asunto = forms.CharField(required=False, max_length=10)  # the model requires it
+    avance = forms.IntegerField(required=False, max_value=100)  # the model requires it
+
+    class Meta:
+        model = Caso
+        fields = ["asunto", "avance", "comentario", "fecha_cierre", "etapa", "ejecutor"]
+        exclude = ["etapa"]  # noqa: DJ006 (the exclusion rule under test)
+
+
+class CasoCortoDjango(CasoCorto):
+    _get_validation_exclusions = forms.BaseModelForm._get_validation_exclusions
+
+
+@pytest.mark.django_db
+@settings(max_examples=60, deadline=None)
+@given(
+    valores=st.fixed_dictionaries(
+        {
+            nombre: textos
+            for nombre in ["asunto", "avance", "comentario", "fecha_cierre", "prioridad"]
+        }
+    ),
+    con_ejecutor=st.booleans(),
+)
+def test_the_models_validation_skips_the_fields_django_skips(valores, con_ejecutor):
+    ejecutor = Ejecutor.objects.first() or EjecutorFactory()
+    valores["ejecutor"] = str(ejecutor.pk) if con_ejecutor else ""
+    datos = _datos(valores)
+    directo, django = _los_dos(CasoCorto, CasoCortoDjango, datos)
+    assert directo.is_valid() == django.is_valid()
+    assert directo.errors.get_json_data() == django.errors.get_json_data()
+    assert directo._get_validation_exclusions() == django._get_validation_exclusions()
+
+
+@pytest.mark.django_db
+def test_the_editors_forms_skip_the_fields_django_skips():
+    cliente = ClienteFactory()
+    caso = CasoFactory(cliente=cliente)
+    for datos in (
+        datos_caso(cliente, asunto="", avance="150", version=str(caso.version)),
+        datos_caso(cliente, ejecutor=str(EjecutorFactory().pk), version=str(caso.version)),
+    ):
+        form = CasoForm(datos, instance=caso)
+        form.is_valid()
+        de_django = forms.BaseModelForm._get_validation_exclusions(form)
+        assert LecturaDirecta._get_validation_exclusions(form) == de_django
+    fila = ActividadForm({"fecha": "02/03/2026", "hora_inicio": "9", "descripcion": "Ver"})
+    fila.is_valid()
+    de_django = forms.BaseModelForm._get_validation_exclusions(fila)
+    assert LecturaDirecta._get_validation_exclusions(fila) == de_django
