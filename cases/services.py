@@ -255,12 +255,19 @@ def _guardar_casos(escrituras: list[Escritura], usuario, motivo) -> list[Caso]:
         else:
             guardados.append(caso)
             version_de[caso.pk] = escritura.version
-            # Only what changed (fewer columns to write and index). The version is not
-            # among them: subir_version() below writes it (and sets it on the instance).
-            campos_de[caso.pk] = (*sorted(escritura.campos | derivados), "actualizado_en")
+            # Only what changed (fewer columns to write and index), and the next version.
+            campos_de[caso.pk] = (
+                *sorted(escritura.campos | derivados),
+                "actualizado_en",
+                "version",
+            )
     if guardados:
-        _comprobar_versiones(guardados, version_de)
-        versiones.subir_version(Caso, guardados)
+        guardadas = _comprobar_versiones(guardados, version_de)
+        for caso in guardados:
+            # The rows are locked until the transaction ends: the next version goes in the
+            # same UPDATE as the fields (a separate bump, as subir_version() does, wrote each
+            # row and its thirty-odd index entries twice).
+            caso.version = guardadas[caso.pk] + 1
         otro_cliente = [caso for caso in guardados if caso._eligio("cliente_id")]
         por_campos = defaultdict(list)
         for caso in guardados:
@@ -286,9 +293,10 @@ def _guardar_casos(escrituras: list[Escritura], usuario, motivo) -> list[Caso]:
     return [escritura.caso for escritura in escrituras]
 
 
-def _comprobar_versiones(guardados: list[Caso], version_de: dict) -> None:
+def _comprobar_versiones(guardados: list[Caso], version_de: dict) -> dict:
     """Lock the stored cases and compare their versions with those validated (the policy
-    of efactory/versiones.py); a stale one raises ConflictoDeVersion with ``caso`` on it."""
+    of efactory/versiones.py); a stale one raises ConflictoDeVersion with ``caso`` on it.
+    Returns the stored versions by pk."""
     actuales = dict(
         Caso.objects.select_for_update()
         .filter(pk__in=list(version_de))
@@ -299,6 +307,7 @@ def _comprobar_versiones(guardados: list[Caso], version_de: dict) -> None:
             conflicto = versiones.ConflictoDeVersion(actuales.get(caso.pk))
             conflicto.caso = caso
             raise conflicto
+    return actuales
 
 
 def _guardar_filas(escrituras: list[Escritura], usuario, motivo) -> None:
