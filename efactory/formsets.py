@@ -139,10 +139,10 @@ class LecturaDirecta:
             # require whose model field does (the model would call them required).
             if nombre in errores:
                 exclude.add(nombre)
-            elif not blank and not self.fields[nombre].required:
+            elif not blank and not (campo := self.fields[nombre]).required:
                 valor = datos.get(nombre)
                 # A chosen row is never empty (and comparing it with each empty value costs).
-                if not isinstance(valor, Model) and valor in self.fields[nombre].empty_values:
+                if not isinstance(valor, Model) and valor in campo.empty_values:
                     exclude.add(nombre)
         return exclude
 
