@@ -12,21 +12,27 @@ is validated by worker processes (DJANGO_IMPORTACION_PROCESOS, default one per c
 none): ``validar`` times ``Importador.validar()`` (nothing is written); ``importar`` times
 ``Importador.importar()`` and ``comando`` ``manage.py importar_casos`` (which validates, then
 imports), which write the changes for real; afterwards, not timed, an SQL update takes the
-added suffixes off again (the versions and the history stay as the import left them, so the
-file's Versión column is then stale: prepare it again before another writing run). With
+added suffixes off again and puts the cases it wrote back at their version (the
+history keeps the import's records), so that the same file can be imported again. With
 BENCH_PERFIL=FILE, under cProfile, whose stats go to FILE. Prints one JSON line: {"modo",
 "casos", "actividades", "segundos", "pico_rss_mb", "pico_rss_trabajador_mb", "creados",
-"actualizados", "errores"}.
+"actualizados", "errores", "cpu"}; "cpu" is where the time went, in CPU seconds: this process
+("principal"), its worker processes ("trabajadores") and, when PostgreSQL runs on this
+machine, all of its processes ("postgres": the import's connections, WAL writer,
+checkpointer, autovacuum).
 """
 
 import cProfile
 import io
 import json
 import os
+import re
 import resource
 import sys
+import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -94,51 +100,120 @@ def medir(modo: str, ruta: str) -> dict:
     the changed texts are put back as they were (restaurar())."""
     usuario = get_user_model().objects.filter(is_superuser=True).order_by("pk").first()
     contenido = Path(ruta).read_bytes()
-    numeros = [
-        int(v)
-        for (v,) in __import__("openpyxl")
-        .load_workbook(io.BytesIO(contenido), read_only=True)["Casos"]
-        .iter_rows(min_row=2, max_col=1, values_only=True)
-        if v
-    ]
     try:
-        resultado = cronometrar(modo, ruta, contenido, usuario, numeros)
+        resultado = cronometrar(modo, ruta, contenido, usuario)
     finally:
         memoria = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        hijos = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         if modo != "validar":
             restaurar()
     resultado["modo"] = modo
     resultado["pico_rss_mb"] = round(memoria / 1024, 1)
-    # The workers': the largest of them.
-    resultado["pico_rss_trabajador_mb"] = round(hijos / 1024, 1) if hijos else None
     return resultado
 
 
 def restaurar():
-    """Put back what an import of preparar()'s file changed: the suffixes it added."""
+    """Put back what an import of preparar()'s file changed: the suffixes it added, and
+    the version of the cases it wrote (one more after the import)."""
     from django.db import connection
 
     with connection.cursor() as cursor:
-        for tabla, columna, sufijo in (
-            ("cases_caso", "asunto", SUFIJO_CASO),
-            ("cases_actividad", "descripcion", SUFIJO_ACTIVIDAD),
+        for tabla, columna, sufijo, extra in (
+            ("cases_caso", "asunto", SUFIJO_CASO, ", version = version - 1"),
+            ("cases_actividad", "descripcion", SUFIJO_ACTIVIDAD, ""),
         ):
             cursor.execute(
-                f"UPDATE {tabla} SET {columna} = substr({columna}, 1, length({columna}) - %s) "
-                f"WHERE {columna} LIKE %s",
+                f"UPDATE {tabla} SET {columna} = substr({columna}, 1, length({columna}) - %s)"
+                f"{extra} WHERE {columna} LIKE %s",
                 [len(sufijo), f"%{sufijo}"],
             )
 
 
-def cronometrar(modo, ruta, contenido, usuario, numeros) -> dict:
+def _procesos() -> Iterator[tuple[int, str, list[str]]]:
+    """(pid, name, the fields of /proc/PID/stat after the name) of this machine's processes."""
+    for entrada in Path("/proc").iterdir():
+        if entrada.name.isdigit():
+            try:
+                texto = (entrada / "stat").read_text()
+            except OSError:  # gone meanwhile
+                continue
+            nombre, resto = texto[texto.index("(") + 1 :].split(")", 1)
+            yield int(entrada.name), nombre, resto.split()
+
+
+def _pico_rss_mb(pid: int) -> float:
+    """The peak RSS of a process since its exec (VmHWM), in MB; 0 when it is gone."""
+    try:
+        for linea in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if linea.startswith("VmHWM:"):
+                return int(linea.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+class Muestreo(threading.Thread):
+    """Samples, five times a second while a run goes on, the CPU time of the PostgreSQL
+    processes of this machine (the workers' connections end with them, and their time with
+    them, before the run's end) and the peak memory of this process's children (the
+    workers: their own, since they were spawned; getrusage's RUSAGE_CHILDREN would count
+    this process's pages in the child between fork and exec)."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.tic = os.sysconf("SC_CLK_TCK")
+        self.antes = self._postgres()
+        self.ultimo = dict(self.antes)
+        self.pico_hijos = 0.0
+        self.parar = threading.Event()
+
+    def _postgres(self) -> dict[int, float]:
+        return {
+            pid: (int(campos[11]) + int(campos[12])) / self.tic  # utime + stime
+            for pid, nombre, campos in _procesos()
+            if nombre.startswith("postgres")
+        }
+
+    def _muestra(self):
+        self.ultimo.update(self._postgres())
+        padre = str(os.getpid())
+        for pid, _nombre, campos in _procesos():
+            if campos[1] == padre:  # ppid
+                self.pico_hijos = max(self.pico_hijos, _pico_rss_mb(pid))
+
+    def run(self):
+        while not self.parar.wait(0.2):
+            self._muestra()
+
+    def terminar(self) -> tuple[float, float]:
+        """(CPU seconds of PostgreSQL during the run, the largest child's peak RSS in MB)."""
+        self.parar.set()
+        self.join()
+        self._muestra()
+        cpu = sum(cpu - self.antes.get(pid, 0.0) for pid, cpu in self.ultimo.items())
+        return cpu, self.pico_hijos
+
+
+def _cpu() -> tuple[float, float]:
+    propio = resource.getrusage(resource.RUSAGE_SELF)
+    hijos = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return propio.ru_utime + propio.ru_stime, hijos.ru_utime + hijos.ru_stime
+
+
+def cronometrar(modo, ruta, contenido, usuario) -> dict:
     perfil = cProfile.Profile() if os.environ.get("BENCH_PERFIL") else None
     if perfil:
         perfil.enable()
+    cpu_antes, muestreo = _cpu(), Muestreo()
+    muestreo.start()
     inicio = time.perf_counter()
     if modo == "comando":
-        call_command("importar_casos", ruta, "--sin-progreso", stdout=io.StringIO())
-        resultado = {"creados": 0, "actualizados": len(numeros), "errores": 0}
+        salida = io.StringIO()
+        call_command("importar_casos", ruta, "--sin-progreso", stdout=salida)
+        # "… 0 casos nuevos, 10000 actualizados, 0 sin cambios …"
+        creados, actualizados = re.search(
+            r"(\d+) casos nuevos, (\d+) actualizados", salida.getvalue()
+        ).groups()
+        resultado = {"creados": int(creados), "actualizados": int(actualizados), "errores": 0}
     else:
         importador = Importador(io.BytesIO(contenido), Path(ruta).name, usuario, max_filas=LIMITE)
         r = importador.validar() if modo == "validar" else importador.importar()
@@ -151,6 +226,14 @@ def cronometrar(modo, ruta, contenido, usuario, numeros) -> dict:
             "actividades": r.filas_actividades,
         }
     resultado["segundos"] = round(time.perf_counter() - inicio, 2)
+    (principal, trabajadores), (postgres, pico_hijos) = _cpu(), muestreo.terminar()
+    resultado["cpu"] = {
+        "principal": round(principal - cpu_antes[0], 1),
+        "trabajadores": round(trabajadores - cpu_antes[1], 1),
+        "postgres": round(postgres, 1),
+    }
+    # The workers': the largest of them (None: the file was validated in this process).
+    resultado["pico_rss_trabajador_mb"] = round(pico_hijos, 1) if pico_hijos else None
     if perfil:
         perfil.disable()
         perfil.dump_stats(os.environ["BENCH_PERFIL"])
