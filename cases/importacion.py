@@ -1169,8 +1169,7 @@ def validar_lote(lote: list[FilaCaso], es_xlsx: bool, escribir: bool) -> Resulta
     importador.agenda.del_archivo = defaultdict(list)  # the rows of this chunk's cases only
     importador._lote(lote)
     for escritura, _lugar in importador.pendientes:
-        # The stored rows the forms were built on go no further than this process.
-        escritura.caso.__dict__.pop("_filas_importacion", None)
+        escritura.aligerar()
     r = importador.resultado
     return ResultadoDeLote(
         r.errores,

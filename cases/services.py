@@ -194,12 +194,14 @@ def seguimiento_en_lote(*, casos, cambios: dict, usuario) -> int:
 @dataclass
 class Escritura:
     """What saving one validated case of an import writes: the case and its new or changed
-    activity rows as their forms left them, the case's changed fields and the version it
-    was validated against. Plain model instances, so that a worker process that validated
-    the case can hand it to the one that writes (cases/importacion.py:EnParalelo)."""
+    activity rows as their forms left them, the case's derived fields applied
+    (Caso.aplicar_derivados, as every write path does just before saving), the fields that
+    changed and the version it was validated against. Plain model instances, so that a
+    worker process that validated the case can hand it to the one that writes
+    (cases/importacion.py:EnParalelo), after :meth:`aligerar`."""
 
     caso: Caso
-    campos: set[str]  # the case form's changed fields (and no others) among CasoForm's
+    campos: set[str]  # the changed fields (CasoForm's and the derived ones), and no others
     version: int | None
     filas: list[Actividad]
 
@@ -212,23 +214,36 @@ class Escritura:
             if fila_form.instance.pk is None or fila_form.has_changed()
         ]
         campos = {n for n in form.changed_data if n in CasoForm._meta.fields}
-        return cls(form.save(commit=False), campos, version, filas)
+        caso = form.save(commit=False)
+        # Here, where the forms' client and ejecutor objects are at hand.
+        campos |= caso.aplicar_derivados()
+        return cls(caso, campos, version, filas)
+
+    def aligerar(self) -> None:
+        """Drop the related objects the forms left cached on the case and its rows (its
+        client, contact, ejecutores, artículos…): the write needs only their ids, and
+        pickling them was three quarters of what a worker sent back for each chunk (and of
+        the writing process's time to read it)."""
+        self.caso.__dict__.pop("_filas_importacion", None)
+        self.caso._state.fields_cache = {}
+        for fila in self.filas:
+            fila._state.fields_cache = {}
 
 
 def guardar_importados(escrituras: list[Escritura], *, usuario, motivo: str) -> list[Caso]:
     """Write a chunk of validated cases and their activity rows in bulk (the import).
 
     ``version`` of each :class:`Escritura` is the one the stored case was validated
-    against. guardar_caso's rules, a chunk at a time instead of a case at a time (a case at
-    a time cost 14 queries a case, most of an import's time): Caso.aplicar_derivados() on
-    each; new cases get ``usuario`` as propietario (their numbers are already on them,
-    reserved by the caller); the stored ones are locked and their versions compared, all at
-    once (a stale one raises ConflictoDeVersion with ``caso`` on it), then bumped; a case
-    given another client takes its activities along (Caso.seguir_cliente); activity rows are
-    prepared as Actividad.save() prepares them; every row gets its history record with
-    ``motivo`` and ``usuario``. Inside the caller's transaction, in a savepoint: on any
-    error nothing of the chunk is left. Overlaps are checked before it returns
-    (ActividadSolapada).
+    against; its derived fields are applied already (Escritura.de_formularios).
+    guardar_caso's rules, a chunk at a time instead of a case at a time (a case at a time
+    cost 14 queries a case, most of an import's time): new cases get ``usuario`` as
+    propietario (their numbers are already on them, reserved by the caller); the stored
+    ones are locked and their versions compared, all at once (a stale one raises
+    ConflictoDeVersion with ``caso`` on it), then bumped; a case given another client takes
+    its activities along (Caso.seguir_cliente); activity rows are prepared as
+    Actividad.save() prepares them; every row gets its history record with ``motivo`` and
+    ``usuario``. Inside the caller's transaction, in a savepoint: on any error nothing of
+    the chunk is left. Overlaps are checked before it returns (ActividadSolapada).
     """
     try:
         with transaction.atomic():
@@ -247,7 +262,6 @@ def _guardar_casos(escrituras: list[Escritura], usuario, motivo) -> list[Caso]:
     nuevos, guardados, version_de, campos_de = [], [], {}, {}
     for escritura in escrituras:
         caso = escritura.caso
-        derivados = caso.aplicar_derivados(ahora=ahora)
         caso.actualizado_en = ahora  # bulk_update() does not apply auto_now
         if caso.pk is None:
             caso.propietario = usuario
@@ -257,7 +271,7 @@ def _guardar_casos(escrituras: list[Escritura], usuario, motivo) -> list[Caso]:
             version_de[caso.pk] = escritura.version
             # Only what changed (fewer columns to write and index), and the next version.
             campos_de[caso.pk] = (
-                *sorted(escritura.campos | derivados),
+                *sorted(escritura.campos),
                 "actualizado_en",
                 "version",
             )

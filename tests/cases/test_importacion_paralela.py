@@ -20,7 +20,9 @@ from tests.factories import (
     ActividadFactory,
     CasoFactory,
     ClienteFactory,
+    DepartamentoFactory,
     EjecutorFactory,
+    GrupoFactory,
     UserFactory,
 )
 
@@ -186,6 +188,36 @@ def test_an_import_validated_by_workers_writes_everything_in_one_go(
     assert all(c.propietario == usuario for c in nuevos)
     assert Actividad.objects.filter(ejecutor=jose, descripcion="Visita").count() == 5
     assert casos[4].actividades.get().hora_fin == datetime.time(11, 0)
+
+
+def test_the_cases_workers_validate_are_written_with_their_derived_fields(
+    en_lotes_de_dos, recibidos, settings
+):
+    # The worker applies them (Escritura.de_formularios) and sends the case without the
+    # related objects it read them from (Escritura.aligerar): what is written is the same.
+    usuario = UserFactory(username="importador")
+    redes, sistemas = GrupoFactory(nombre="Redes"), DepartamentoFactory(nombre="Sistemas")
+    EjecutorFactory(nombre="Ana Gil", grupo=redes, departamento=sistemas)
+    ClienteFactory(codigo="ACME")
+    ClienteFactory(codigo="CASA", interno=True)
+    casos = [CasoFactory(ejecutor=None, fecha_inicio=datetime.date(2026, 3, 1)) for _n in range(3)]
+    columnas = [*COLUMNAS, "Ejecutor", "Etapa"]
+    filas = [
+        [casos[0].numero, "Asignado", "ACME", "01/03/2026", 20, "Ana Gil", "En progreso"],
+        [casos[1].numero, "Terminado", "ACME", "01/03/2026", 40, "", "Completada"],
+        [casos[2].numero, "De la casa", "CASA", "01/03/2026", 0, "", "En progreso"],
+    ]
+
+    resultado = importar(libro(filas, columnas=columnas), settings, 2, usuario)
+
+    assert (textos(resultado), resultado.actualizados) == ([], 3)
+    assert recibidos
+    asignado, terminado, de_la_casa = (Caso.objects.get(pk=c.pk) for c in casos)
+    assert (asignado.grupo, asignado.departamento) == (redes, sistemas)
+    assert terminado.avance == 100 and terminado.completado_en is not None
+    assert de_la_casa.interno and de_la_casa.cliente.codigo == "CASA"
+    assert not asignado.interno and terminado.grupo is None
+    assert asignado.history.first().grupo_id == redes.pk  # the history records them too
 
 
 def test_an_overlap_across_chunks_stops_an_import_by_workers(en_lotes_de_dos, recibidos, settings):
