@@ -44,6 +44,20 @@ NUMERO_DIGITOS = 8
 # The choices aplicar_derivados() follows (by attname), and "not loaded" for them.
 ELEGIDOS = ("cliente_id", "ejecutor_id")
 DESCONOCIDO = object()
+# The case's history keeps no index on these (see Caso.history).
+SIN_INDICE_EN_EL_HISTORIAL = [
+    "numero",
+    "cliente",
+    "contacto",
+    "propietario",
+    "coordinador",
+    "ejecutor",
+    "revisor",
+    "articulo",
+    "clase",
+    "grupo",
+    "departamento",
+]
 # Longest texts accepted (characters): a case's comments, an activity's description.
 MAX_COMENTARIO = 10_000
 MAX_DESCRIPCION = 2_000
@@ -385,6 +399,7 @@ class Caso(models.Model):
     cliente = models.ForeignKey(
         "customers.Cliente",
         on_delete=models.PROTECT,
+        db_index=False,  # see caso_cliente_numero_idx
         related_name="casos",
         verbose_name=_("cliente"),
         help_text=_("El cliente que requiere la ejecución del caso."),
@@ -481,6 +496,7 @@ class Caso(models.Model):
         on_delete=models.PROTECT,
         null=True,
         blank=True,
+        db_index=False,  # see caso_ejecutor_numero_idx
         related_name="casos",
         verbose_name=_("ejecutor"),
         help_text=_("La persona responsable de la ejecución del caso."),
@@ -616,6 +632,9 @@ class Caso(models.Model):
         excluded_fields=["busqueda", "actualizado_en"],
         verbose_name=_("historial de caso"),
         history_manager=HistorialMasivo,
+        # The history is read by case (id) and date: an index per lookup column, as
+        # simple-history makes by default, only cost each write (twelve of them a record).
+        no_db_index=SIN_INDICE_EN_EL_HISTORIAL,
     )
 
     class Meta:
@@ -969,7 +988,11 @@ class ActividadQuerySet(models.QuerySet):
 
 class Actividad(models.Model):
     caso = models.ForeignKey(
-        Caso, on_delete=models.CASCADE, related_name="actividades", verbose_name=_("caso")
+        Caso,
+        on_delete=models.CASCADE,
+        db_index=False,  # see actividad_caso_fecha_idx
+        related_name="actividades",
+        verbose_name=_("caso"),
     )
     fecha = models.DateField(
         _("fecha"),
@@ -985,6 +1008,7 @@ class Actividad(models.Model):
     ejecutor = models.ForeignKey(
         Ejecutor,
         on_delete=models.PROTECT,
+        db_index=False,  # see actividad_ejecutor_fecha_idx
         related_name="actividades",
         verbose_name=_("ejecutor"),
         help_text=_("Quién ejecutó la actividad; por lo general, el ejecutor del caso."),
@@ -1036,6 +1060,7 @@ class Actividad(models.Model):
         verbose_name=_("historial de actividad"),
         excluded_fields=["cliente"],
         history_manager=HistorialMasivo,
+        no_db_index=["ejecutor", "articulo"],  # read by case (caso_id) and date
     )
 
     class Meta:
