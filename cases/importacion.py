@@ -29,6 +29,7 @@ what they validated.
 """
 
 import copy
+import datetime
 import functools
 import time
 from collections import defaultdict, deque
@@ -172,10 +173,21 @@ class Resultado:
     segundos: float = 0.0
 
 
-@dataclass
+@dataclass(slots=True)
 class FilaActividad:
+    """One row of the Actividades sheet, kept compactly: the importer holds every row of
+    the sheet until its case's chunk is read (a dict per row was 900 bytes of the 1 KB a
+    row cost). ``columnas`` is the one tuple of the sheet's column names, shared by its
+    rows; ``celdas`` the row's raw cells in that order."""
+
     fila: int
-    valores: dict  # column → raw cell
+    columnas: tuple[str, ...]
+    celdas: tuple
+
+    @property
+    def valores(self) -> dict:
+        """column → raw cell."""
+        return dict(zip(self.columnas, self.celdas, strict=True))
 
 
 @dataclass
@@ -350,6 +362,22 @@ class Agenda:
         return anotadas
 
 
+# The cell values kept once however many rows hold them (FilaActividad).
+_COMPARTIBLES = frozenset({str, int, float, bool, datetime.date, datetime.datetime, datetime.time})
+
+
+def _sin_documento(hoja: hojas.Hoja, filas) -> int:
+    """How many of ``filas`` (rows of the Casos sheet ``hoja``) have no Documento."""
+    columna = _normalizar_encabezado(hoja.encabezado).get("Documento")
+    if columna is None:
+        return 0
+    return sum(
+        1
+        for _numero, celdas in filas
+        if hojas.vacia(celdas[columna] if columna < len(celdas) else None)
+    )
+
+
 def _normalizar_encabezado(encabezado: list[str]) -> dict[str, int]:
     conocidas = {normalizar(c): c for c in [*COLUMNAS_CASOS, *COLUMNAS_ACTIVIDADES]}
     return {conocidas.get(normalizar(c), c): i for i, c in enumerate(encabezado) if c}
@@ -404,25 +432,21 @@ class Importador:
 
     def casos_nuevos(self) -> int:
         """How many Casos rows have no Documento: the most cases an import of the file
-        creates, counted without validating (for importar(nuevos=…) without a validation
-        first, as the command does); 0 when the file cannot be read."""
+        creates, counted without validating; 0 when the file cannot be read."""
         try:
             hoja = hojas.leer(self.archivo, self.nombre, (HOJA_CASOS,))[HOJA_CASOS]
-            columna = _normalizar_encabezado(hoja.encabezado).get("Documento")
-            if columna is None:
-                return 0
-            return sum(
-                1
-                for _numero, celdas in hoja.filas
-                if hojas.vacia(celdas[columna] if columna < len(celdas) else None)
-            )
+            return _sin_documento(hoja, hoja.filas)
         except ArchivoInvalido:
             return 0
         finally:
             self.archivo.seek(0)
 
     def importar(
-        self, nuevos: int | None = None, al_terminar: Callable[[Resultado], None] | None = None
+        self,
+        nuevos: int | None = None,
+        al_terminar: Callable[[Resultado], None] | None = None,
+        *,
+        contar_nuevos: bool = False,
     ) -> Resultado:
         """Validate again and, when nothing is wrong, write everything in one transaction.
 
@@ -436,13 +460,23 @@ class Importador:
         counter; a failed import leaves those numbers unused. Without it (or when the file
         turns out to create more), numbers are reserved chunk by chunk inside the
         transaction: unique too, but new cases elsewhere wait until the import ends.
+
+        ``contar_nuevos`` (without a validation first, as the command imports): the same
+        reservation, of as many numbers as the Casos rows without Documento, counted once
+        the file is read (a second pass over the sheet already read, not over the file).
         """
         self.numeros = []
-        if nuevos:
-            primero = Secuencia.reservar("caso", nuevos)
-            self.numeros = list(range(primero, primero + nuevos))
+        self._reservar(nuevos or 0)
+        self.contar_nuevos = contar_nuevos
         self.al_terminar = al_terminar
         return self._procesar(escribir=True)
+
+    def _reservar(self, cuantos: int):
+        """Reserve ``cuantos`` case numbers now (committed at once, outside the import's
+        transaction); _numerar() hands them out."""
+        if cuantos > 0:
+            primero = Secuencia.reservar("caso", cuantos)
+            self.numeros += range(primero, primero + cuantos)
 
     def _procesar(self, escribir: bool) -> Resultado:
         self.inicio = inicio = time.perf_counter()
@@ -455,6 +489,12 @@ class Importador:
         try:
             libro = hojas.leer(self.archivo, self.nombre, (HOJA_CASOS, HOJA_ACTIVIDADES))
             self._leer(libro)
+            if (
+                self.escribir
+                and getattr(self, "contar_nuevos", False)
+                and not self.resultado.errores
+            ):
+                self._reservar(_sin_documento(self.hoja_casos, self.hoja_casos.releer()))
             if not self.resultado.errores:
                 self.catalogo = Catalogo()
                 self.agenda = Agenda()
@@ -623,6 +663,10 @@ class Importador:
         if hoja is None:
             return
         self._comprobar_filas(hoja)
+        nombres = tuple(c for c in columnas if c != "Documento")
+        # The same value in many rows (an ejecutor, a date, an hour) kept once; not the
+        # texts of the Actividad column, which hardly repeat.
+        repetidos, sin_repetir = {}, {i for i, c in enumerate(nombres) if c == "Actividad"}
         for numero, valores in self._filas(hoja, columnas):
             self.resultado.filas_actividades += 1
             doc, problema = _entero_o_error(valores.pop("Documento"))
@@ -634,7 +678,16 @@ class Importador:
                     problema or _("Indique el documento del caso al que pertenece la actividad."),
                 )
                 continue
-            self.actividades[doc].append(FilaActividad(numero, valores))
+            celdas = tuple(
+                valor
+                if i in sin_repetir or type(valor) not in _COMPARTIBLES
+                # By type too: 1, 1.0 and True are equal keys.
+                else repetidos.setdefault((type(valor), valor), valor)
+                for i, valor in enumerate(valores[c] for c in nombres)
+            )
+            self.actividades[doc].append(FilaActividad(numero, nombres, celdas))
+        # Its rows are read: the sheet itself (its cells held by the reader) can go.
+        del libro[HOJA_ACTIVIDADES]
 
     # --- the walk over the cases ---------------------------------------------------------
 

@@ -63,6 +63,9 @@ class Hoja:
     # (formatted empty rows), misstate or leave out (None).
     total: int | None = None
     contar: Callable[[], int] | None = None  # the exact count (an XLSX: one more pass)
+    # The rows again, from the first, as ``filas`` yields them (another pass, which leaves
+    # ``filas`` where it is).
+    releer: Callable[[], Iterator[tuple[int, list]]] | None = None
 
     def filas_exactas(self) -> int:
         """The number of non-empty data rows, read from the file when it only estimates it."""
@@ -151,7 +154,20 @@ def leer_csv(archivo, nombre_hoja: str) -> Hoja:
     texto, _primera = _texto_csv(archivo, codificacion)
     hoja = Hoja(nombre_hoja, [c.strip() for c in encabezado], _filas_csv(texto, separador))
     hoja.total = total
+    hoja.releer = lambda: _releer_csv(archivo, codificacion, separador)
     return hoja
+
+
+def _releer_csv(archivo, codificacion: str, separador: str) -> Iterator[tuple[int, list]]:
+    """The CSV's rows once more, through a reader of its own; the file is left where the
+    sheet's own reader had it."""
+    posicion = archivo.tell()
+    texto, _primera = _texto_csv(archivo, codificacion)
+    try:
+        yield from _filas_csv(texto, separador)
+    finally:
+        texto.detach()
+        archivo.seek(posicion)
 
 
 # --- XLSX ------------------------------------------------------------------------------------
@@ -272,7 +288,8 @@ def _hoja_xlsx(libro, nombre_real: str, nombre: str) -> Hoja:
     resultado = Hoja(nombre, encabezado, _filas_xlsx(filas, inicio))
     resultado.real = nombre_real
     resultado.total = max(hoja.height - 1, 0)
-    resultado.contar = lambda: sum(1 for _fila in _filas_xlsx(_sin_encabezado(hoja), inicio))
+    resultado.releer = lambda: _filas_xlsx(_sin_encabezado(hoja), inicio)
+    resultado.contar = lambda: sum(1 for _fila in resultado.releer())
     return resultado
 
 

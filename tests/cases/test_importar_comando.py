@@ -97,3 +97,25 @@ def test_the_import_is_one_pass_with_the_new_cases_numbers_reserved_first(
     assert (importacion.creados, importacion.sin_cambios) == (3, 1)
     assert importacion.casos.count() == 3
     assert "3 casos creados, 0 actualizados, 1 sin cambios" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("codificacion", ["utf-8-sig", "cp1252"])
+def test_a_csv_with_new_cases_is_read_whole_after_counting_them(
+    tmp_path, jefe, capsys, codificacion
+):
+    """The command counts the new rows on a second reader of the CSV (Hoja.releer), which
+    must leave the import's own reader where it was: every row, accents included (the file
+    is bigger than the readers' buffers)."""
+    ClienteFactory(codigo="ACME")
+    antes = Secuencia.objects.get(nombre="caso").valor
+    lineas = ["Documento;Asunto;Código cliente;Inicio"]
+    lineas += [f";Revisión {n} del módem;ACME;02/03/2026" for n in range(400)]
+    ruta = escribir(
+        tmp_path, "\r\n".join(lineas).encode(codificacion), nombre=f"casos-{codificacion}.csv"
+    )
+
+    call_command("importar_casos", ruta, "--sin-progreso")
+
+    nuevos = list(Caso.objects.order_by("numero").values_list("numero", "asunto"))
+    assert nuevos == [(antes + 1 + n, f"Revisión {n} del módem") for n in range(400)]
+    assert "400 casos creados, 0 actualizados" in capsys.readouterr().out

@@ -7,9 +7,9 @@ one pass: Importador.importar() validates every row and writes as it goes, all i
 transaction that any error rolls back (the page shows a preview first; here a second pass
 would only double the time); then it keeps an Importacion record (the cases are listed at
 /casos/?importacion=<id>) and prints what it did. The numbers of the new cases (the rows
-without Documento, counted without validating) are reserved before the transaction, so that
-people creating cases meanwhile do not wait for it. Exit status 1 when the file has errors
-(nothing is written).
+without Documento, counted once the file is read, without validating) are reserved before
+the transaction, so that people creating cases meanwhile do not wait for it. Exit status 1
+when the file has errors (nothing is written).
 """
 
 from pathlib import Path
@@ -56,8 +56,6 @@ class Command(BaseCommand):
             self._sin_errores(resultado)
             self.stdout.write(self.style.SUCCESS("Validación sin errores (no se guardó nada)."))
             return
-        with ruta.open("rb") as archivo:
-            nuevos = Importador(archivo, ruta.name, usuario, max_filas=None).casos_nuevos()
         registradas = []
 
         def registrar(resultado):
@@ -80,7 +78,6 @@ class Command(BaseCommand):
             options,
             "Importando",
             escribir=True,
-            nuevos=nuevos,
             al_terminar=registrar,
         )
         self._informe(resultado, ruta)
@@ -113,7 +110,7 @@ class Command(BaseCommand):
             raise CommandError("Indique --usuario: no hay ningún superusuario.")
         return usuario
 
-    def _pasada(self, ruta, usuario, options, titulo, *, escribir, nuevos=None, al_terminar=None):
+    def _pasada(self, ruta, usuario, options, titulo, *, escribir, al_terminar=None):
         barra = tqdm(
             desc=titulo,
             unit=" casos",
@@ -129,7 +126,7 @@ class Command(BaseCommand):
         with ruta.open("rb") as archivo:
             importador = Importador(archivo, ruta.name, usuario, max_filas=None, progreso=progreso)
             resultado = (
-                importador.importar(nuevos=nuevos, al_terminar=al_terminar)
+                importador.importar(contar_nuevos=True, al_terminar=al_terminar)
                 if escribir
                 else importador.validar()
             )
