@@ -7,8 +7,9 @@ columns) and the case's activities (its stored rows, then the ``Actividades`` ro
 Documento: a row with the date, start and ejecutor of a stored one changes it, any other is
 added) the data of its :class:`~cases.formsets.BaseActividadFormSet`. The forms validate as
 they do in the editor: required fields, lengths, ranges, the contact of the client, the
-date window, overlaps within the case and with other cases; :func:`cases.services.guardar_caso`
-writes, with the version check.
+date window, overlaps within the case and with other cases. What a valid case writes
+(:class:`cases.services.Escritura`: the forms' instances, derived fields applied) is written
+a chunk at a time by :func:`cases.services.guardar_importados`, with the version check.
 
 What makes 10,000 cases fast is only where the rows come from: the file's rows are read in
 chunks of :data:`LOTE` cases, and per chunk one query per lookup table resolves the names,
