@@ -288,8 +288,10 @@ def _hoja_xlsx(libro, nombre_real: str, nombre: str) -> Hoja:
     resultado = Hoja(nombre, encabezado, _filas_xlsx(filas, inicio))
     resultado.real = nombre_real
     resultado.total = max(hoja.height - 1, 0)
-    resultado.releer = lambda: _filas_xlsx(_sin_encabezado(hoja), inicio)
-    resultado.contar = lambda: sum(1 for _fila in resultado.releer())
+    # (Closures over the calamine sheet, not over the Hoja: no cycle keeps the sheet alive
+    # once its reader lets the Hoja go.)
+    releer = resultado.releer = lambda: _filas_xlsx(_sin_encabezado(hoja), inicio)
+    resultado.contar = lambda: sum(1 for _fila in releer())
     return resultado
 
 
