@@ -687,16 +687,21 @@ def tabla_importacion(importados) -> str:
         "página y el comando, fuera de una transacción: validación en procesos aparte, uno por "
         "núcleo; importar y comando escriben de verdad y después se quitan los cambios):",
         "",
-        "| paso | tablas de consulta | casos | actividades | segundos | pico RSS MB "
+        "| paso | tablas de consulta | casos | actividades | segundos "
+        "| CPU s (principal / procesos / PostgreSQL) | pico RSS MB "
         "| por proceso de validación MB | objetivo |",
-        "|---|---|---:|---:|---:|---:|---:|---|",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in importados:
         actividades = miles(r["actividades"]) if "actividades" in r else "—"
         trabajador = r.get("pico_rss_trabajador_mb")
+        cpu = r.get("cpu") or {}
+        cpu = " / ".join(
+            f"{cpu[k]:.1f}" for k in ("principal", "trabajadores", "postgres") if k in cpu
+        )
         lineas.append(
             f"| {r['modo']} | {r['tamano']} | {miles(r['archivo_casos'])} | {actividades} | "
-            f"{r['segundos']:.1f} | {r['pico_rss_mb']:.0f} | "
+            f"{r['segundos']:.1f} | {cpu or '—'} | {r['pico_rss_mb']:.0f} | "
             f"{f'{trabajador:.0f}' if trabajador else '—'} | {OBJETIVOS_IMPORTACION[r['modo']]} |"
         )
     return "\n".join(lineas) + "\n"
