@@ -402,6 +402,7 @@ class Importador:
         self.max_filas = max_filas
         self.progreso = progreso or (lambda hechas, total: None)
         self.al_terminar = None  # importar()'s
+        self.contar_nuevos = False  # importar()'s
         self.es_xlsx = hojas.extension(nombre) == ".xlsx"
 
     # --- the entry points -----------------------------------------------------------------
@@ -490,11 +491,7 @@ class Importador:
         try:
             libro = hojas.leer(self.archivo, self.nombre, (HOJA_CASOS, HOJA_ACTIVIDADES))
             self._leer(libro)
-            if (
-                self.escribir
-                and getattr(self, "contar_nuevos", False)
-                and not self.resultado.errores
-            ):
+            if self.escribir and self.contar_nuevos and not self.resultado.errores:
                 self._reservar(_sin_documento(self.hoja_casos, self.hoja_casos.releer()))
             if not self.resultado.errores:
                 self.catalogo = Catalogo()

@@ -44,20 +44,6 @@ NUMERO_DIGITOS = 8
 # The choices aplicar_derivados() follows (by attname), and "not loaded" for them.
 ELEGIDOS = ("cliente_id", "ejecutor_id")
 DESCONOCIDO = object()
-# The case's history keeps no index on these (see Caso.history).
-SIN_INDICE_EN_EL_HISTORIAL = [
-    "numero",
-    "cliente",
-    "contacto",
-    "propietario",
-    "coordinador",
-    "ejecutor",
-    "revisor",
-    "articulo",
-    "clase",
-    "grupo",
-    "departamento",
-]
 # Longest texts accepted (characters): a case's comments, an activity's description.
 MAX_COMENTARIO = 10_000
 MAX_DESCRIPCION = 2_000
@@ -633,8 +619,8 @@ class Caso(models.Model):
         verbose_name=_("historial de caso"),
         history_manager=HistorialMasivo,
         # The history is read by case (id) and date: an index per lookup column, as
-        # simple-history makes by default, only cost each write (twelve of them a record).
-        no_db_index=SIN_INDICE_EN_EL_HISTORIAL,
+        # simple-history makes by default, only cost each write (eleven of them a record).
+        no_db_index=["numero", "propietario", *RELACIONES],
     )
 
     class Meta:
