@@ -6,6 +6,8 @@ is one :func:`~django.utils.html.format_html` (which escapes every value) and wh
 same for every row (labels, translations, today's date) is worked out once per page.
 """
 
+from decimal import Decimal
+
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -58,9 +60,14 @@ VENCIDA = format_html(' class="{}"', "fila-vencida")
 
 
 class Celdas:
-    """What a row's cells share on one page: labels, translations and today's date."""
+    """What a row's cells share on one page: labels, translations and today's date.
+
+    The cells that take few values on a page (a prioridad's badge, an etapa's, an avance, a
+    number of hours, a date) are drawn once per value and page (``_una_vez``).
+    """
 
     def __init__(self):
+        self._dibujadas = {}
         self.hoy = timezone.localdate()
         self.prioridades = {valor: str(etiqueta) for valor, etiqueta in Prioridad.choices}
         self.etapas = {valor: str(etiqueta) for valor, etiqueta in Etapa.choices}
@@ -75,20 +82,44 @@ class Celdas:
     def url_de(self, caso) -> str:
         return self.url.replace("{}", str(caso.pk))
 
+    def _una_vez(self, tipo: str, valor, dibujar):
+        """``dibujar(valor)``, drawn once per page for each (``tipo``, ``valor``)."""
+        # 1.5 and 1.50 are equal Decimals that read differently.
+        clave = (tipo, type(valor), str(valor) if isinstance(valor, Decimal) else valor)
+        try:
+            return self._dibujadas[clave]
+        except KeyError:
+            self._dibujadas[clave] = dibujado = dibujar(valor)
+            return dibujado
+
+    def numero(self, valor) -> str:
+        return self._una_vez("numero", valor, numero)
+
+    def fecha(self, valor) -> str:
+        return self._una_vez("fecha", valor, fecha)
+
     def prioridad(self, caso):
+        return self._una_vez("prioridad", caso.prioridad, self._prioridad)
+
+    def _prioridad(self, prioridad):
         return format_html(
             '<span class="badge prioridad-{}">{}</span>',
-            caso.prioridad,
-            self.prioridades.get(caso.prioridad, caso.prioridad),
+            prioridad,
+            self.prioridades.get(prioridad, prioridad),
+        )
+
+    def _insignia_etapa(self, etapa):
+        return format_html(
+            '<span class="badge etapa etapa-{}">{}</span>',
+            etapa or "blanco",
+            self.etapas.get(etapa, etapa),
         )
 
     def etapa(self, caso, vencida: bool):
         """The etapa badge, and the «Vencido» one (text, not only colour) when overdue."""
-        insignias = format_html(
-            '<span class="badge etapa etapa-{}">{}</span>',
-            caso.etapa or "blanco",
-            self.etapas.get(caso.etapa, caso.etapa),
-        )
+        if not vencida:
+            return self._una_vez("etapa", caso.etapa, self._etapa)
+        insignias = self._una_vez("insignia_etapa", caso.etapa, self._insignia_etapa)
         if vencida:
             titulo = _("F/Cierre: %(f)s") % {"f": fecha(caso.fecha_cierre)}
             # A space between the badges, so that they read as two words.
@@ -97,8 +128,15 @@ class Celdas:
             )
         return format_html('<div class="d-flex flex-wrap gap-1">{}</div>', insignias)
 
+    def _etapa(self, etapa):
+        insignia = self._una_vez("insignia_etapa", etapa, self._insignia_etapa)
+        return format_html('<div class="d-flex flex-wrap gap-1">{}</div>', insignia)
+
     def avance_de(self, caso):
-        return format_html(AVANCE, caso.avance, self.avance, caso.avance, caso.avance)
+        return self._una_vez("avance", caso.avance, self._avance)
+
+    def _avance(self, avance):
+        return format_html(AVANCE, avance, self.avance, avance, avance)
 
     def dias(self, caso) -> int:
         return caso.dias_en_ejecucion(self.hoy)
@@ -130,14 +168,14 @@ def filas_lista(casos, *, seleccion: bool):
                 caso.asunto,
                 caso.asunto,
                 celdas.prioridad(caso),
-                fecha(caso.fecha_inicio),
-                numero(celdas.dias(caso)),
+                celdas.fecha(caso.fecha_inicio),
+                celdas.numero(celdas.dias(caso)),
                 caso.cliente.nombre,
                 caso.ejecutor.nombre if caso.ejecutor else "—",
                 celdas.etapa(caso, vencida),
                 celdas.avance_de(caso),
-                numero(caso.horas_total),
-                numero(caso.horas_facturables),
+                celdas.numero(caso.horas_total),
+                celdas.numero(caso.horas_facturables),
                 comentario,
             )
         )
@@ -160,19 +198,19 @@ def filas_proximos(casos, *, agrupar: str):
         (
             (
                 VENCIDA if vencida else "",
-                numero(caso.nivel),
+                celdas.numero(caso.nivel),
                 celdas.prioridad(caso),
                 celdas.url_de(caso),
                 caso.documento,
                 caso.asunto,
                 caso.asunto,
-                fecha(caso.fecha_inicio),
-                numero(celdas.dias(caso)),
+                celdas.fecha(caso.fecha_inicio),
+                celdas.numero(celdas.dias(caso)),
                 nombre(caso),
                 celdas.etapa(caso, vencida),
                 celdas.avance_de(caso),
-                numero(caso.horas_total),
-                numero(caso.horas_facturables),
+                celdas.numero(caso.horas_total),
+                celdas.numero(caso.horas_facturables),
             )
             for caso in casos
             for vencida in (celdas.es_vencida(caso),)
@@ -205,10 +243,10 @@ def filas_actividades(actividades):
         FILA_ACTIVIDAD,
         (
             (
-                fecha(a.fecha),
+                celdas.fecha(a.fecha),
                 hora(a.hora_inicio),
                 hora(a.hora_fin),
-                numero(a.horas),
+                celdas.numero(a.horas),
                 a.ejecutor.nombre,
                 celdas.url_de(a.caso),
                 a.caso.documento,

@@ -39,6 +39,7 @@ from efactory.busqueda import COLACION, EnSubconsulta, Normalizado, terminos
 from efactory.estatus import ConActivo, ConEstatus, campo_estatus, estatus_valido
 from efactory.horas import minutos_a_horas
 from efactory.masivo import HistorialMasivo
+from efactory.preparadas import Preparada
 
 NUMERO_DIGITOS = 8
 # The choices aplicar_derivados() follows (by attname), and "not loaded" for them.
@@ -961,15 +962,33 @@ class ActividadQuerySet(models.QuerySet):
         casos = list(casos)
         por_caso = {}
         if casos:
-            por_caso = {
-                fila["caso"]: fila
-                for fila in self.filter(caso__in=[caso.pk for caso in casos]).minutos_por_caso()
-            }
+            pks = [caso.pk for caso in casos]
+            if self.query.has_filters():
+                filas = _minutos_de_casos(pks, self).values_list(*COLUMNAS_MINUTOS)
+            else:
+                # Every list page asks: its SQL is compiled once per page size.
+                filas = MINUTOS_DE_CASOS.filas(pks, using=self.db)
+            por_caso = {pk: (total, facturables) for pk, total, facturables in filas}
         for caso in casos:
-            fila = por_caso.get(caso.pk, {})
-            caso.minutos_total = fila.get("minutos_total", 0)
-            caso.minutos_facturables = fila.get("minutos_facturables", 0)
+            caso.minutos_total, caso.minutos_facturables = por_caso.get(caso.pk, (0, 0))
         return casos
+
+
+COLUMNAS_MINUTOS = ("caso", "minutos_total", "minutos_facturables")
+
+
+def _minutos_de_casos(pks, actividades=None):
+    """The activities' total and billable minutes of the cases ``pks``, per case."""
+    actividades = Actividad.objects.all() if actividades is None else actividades
+    return actividades.filter(caso__in=pks).minutos_por_caso()
+
+
+# (caso, minutos_total, minutos_facturables) of some cases; the SQL's parameters are the two
+# sums' default (0) and the keys.
+MINUTOS_DE_CASOS = Preparada(
+    lambda pks: _minutos_de_casos(pks).values_list(*COLUMNAS_MINUTOS),
+    parametros=lambda pks: [0, 0, *pks],
+)
 
 
 class Actividad(models.Model):

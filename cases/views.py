@@ -17,6 +17,7 @@ from django.http import (
 from django.shortcuts import get_object_or_404
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -27,6 +28,7 @@ from django.views.generic import DeleteView, DetailView, FormView, ListView, Tem
 from customers.models import Cliente
 from efactory import versiones
 from efactory.listas import OPCIONES_POR_PAGINA, ListaFiltradaMixin, por_pagina
+from efactory.preparadas import PreparadaDeModelos
 from efactory.replica import LecturaEnReplica
 
 from .conflictos import describir
@@ -105,6 +107,26 @@ FILTROS_DEL_CASO = [
 ]
 
 
+# The columns the list's rows show (cases/lista.py): the rest of a case is not read.
+CAMPOS_LISTA = (
+    "numero",
+    "asunto",
+    "prioridad",
+    "fecha_inicio",
+    "fecha_cierre",
+    "etapa",
+    "avance",
+    "comentario",
+    "cliente__nombre",
+    "ejecutor__nombre",
+)
+
+# The page's cases from their keys, with their client and ejecutor (see ConteoAcotadoPaginator).
+FILAS_LISTA = PreparadaDeModelos(
+    lambda pks: Caso.objects.para_lista().only(*CAMPOS_LISTA).order_by().filter(pk__in=pks)
+)
+
+
 def elegidos_cargados(form):
     """Hand each lupa the row its field already read while validating (big tables render
     only the chosen row: this way they do not read it a second time)."""
@@ -135,6 +157,9 @@ class CasoListView(PermissionRequiredMixin, ListaFiltradaMixin, ListView):
 
     def get_paginate_by(self, queryset):
         return por_pagina(self.request)
+
+    def get_filas(self):
+        return FILAS_LISTA
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -172,9 +197,11 @@ class CasoListView(PermissionRequiredMixin, ListaFiltradaMixin, ListView):
             mas_filtros_activos=self.filterset.activos(MAS_FILTROS + RANGOS_DE_FECHAS),
             puede_lote=puede_lote,
             puede_exportar=user.has_perm("cases.exportar_caso"),
+            firma_filtros=self.filterset.firma(),
         )
         if context["puede_lote"]:
-            context["seguimiento_form"] = SeguimientoForm()
+            # Built only if the template draws it (its fragment is cached).
+            context["seguimiento_form"] = SimpleLazyObject(SeguimientoForm)
         return context
 
 

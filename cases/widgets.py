@@ -167,6 +167,24 @@ class LupaSelect(forms.Select):
             texto_buscado="",
         )
 
+    def firma(self, field, elegido):
+        """What this select shows that comes from the database, for a cached filter panel
+        (FiltrosBase.firma): every option when ``completo``; otherwise the chosen row
+        (``elegido``, the field's cleaned value): its key, its label and whether it is active.
+        """
+        if self.completo:
+            return [(str(v), str(e)) for v, e in field.choices]
+        if elegido is None or not hasattr(elegido, "pk"):
+            return None
+        from .lupa import TABLAS
+
+        tabla = TABLAS.get(self.tabla)
+        return (
+            str(elegido.pk),
+            str(field.label_from_instance(elegido)),
+            tabla.es_activo(elegido) if tabla else None,
+        )
+
     def value_from_datadict(self, data, files, name):
         valor = super().value_from_datadict(data, files, name)
         texto = (data.get(f"{name}_buscar") or "").strip()

@@ -6,14 +6,17 @@ case forms use the same ``blanco`` vocabulary, so it lives below both.
 """
 
 import copy
+import hashlib
 
 import django_filters
 from django import forms
 from django.forms.models import ModelChoiceIterator
 from django.http import QueryDict
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from efactory.marcado import format_html, format_html_join
+from efactory.preparadas import PreparadaDeModelos
 
 BLANCO = "blanco"  # URL value for the empty etapa/origen/complejidad ("En blanco")
 
@@ -203,18 +206,62 @@ class CasillaFilter(django_filters.BooleanFilter):
 
 
 class OpcionesEnUnaConsulta(ModelChoiceIterator):
-    """A small table's options read with one plain query.
+    """A small table's options read with one plain query, once per form.
 
     Django reads a ModelChoiceField's options through ``QuerySet.iterator()``, which on
     PostgreSQL is a server-side cursor: DECLARE, FETCH and CLOSE, three round trips for a
-    table of a dozen groups. The rows are few; the query is evaluated once and kept.
+    table of a dozen groups. The rows are few: they are read once and kept on the field.
+    While the field keeps the queryset its form class gave it, they are read through the
+    class's :class:`~efactory.preparadas.PreparadaDeModelos` (``opciones_preparadas``,
+    set by FiltrosBase.get_form_class): its SQL is compiled once per process.
     """
 
     def __iter__(self):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        for obj in self.queryset:
+        for obj in self.objetos():
             yield self.choice(obj)
+
+    def objetos(self) -> list:
+        field = self.field
+        if "_opciones_leidas" not in field.__dict__:
+            preparada = getattr(field, "opciones_preparadas", None)
+            if preparada is not None and field.queryset is field.__dict__.get("_de_su_clase"):
+                field._opciones_leidas = preparada.filas(using=self.queryset.db)
+            else:
+                field._opciones_leidas = list(self.queryset)
+        return field._opciones_leidas
+
+
+def copiar_campo(field: forms.Field) -> forms.Field:
+    """``copy.deepcopy(field)`` as Form.__init__ does it, but a choice field's options are
+    shared with the class's field instead of deep-copied.
+
+    Those options are lists of (value, label) pairs that nothing changes in place (setting
+    ``choices`` replaces the list); deep-copying them, lazy labels and all, was most of the
+    cost of building a filter form. Everything else is copied as Django copies it: the
+    widget (its attributes and its own list of choices), error messages and validators,
+    and a model choice field's queryset (``.all()``: a result cache of its own).
+    """
+    if not isinstance(field, forms.ChoiceField):
+        return copy.deepcopy(field)
+    copia = forms.Field.__deepcopy__(field, {})
+    if isinstance(field, forms.ModelChoiceField) and field.queryset is not None:
+        copia.queryset = field.queryset.all()
+        # OpcionesEnUnaConsulta reads the class's options only while this is the queryset.
+        copia._de_su_clase = copia.queryset
+    return copia
+
+
+class CamposCopiados:
+    """For a form class: each form copies the class's fields with :func:`copiar_campo`."""
+
+    def __init__(self, *args, **kwargs):
+        campos = type(self).base_fields
+        self.base_fields = {}  # what BaseForm.__init__ deep-copies: nothing
+        super().__init__(*args, **kwargs)
+        del self.base_fields
+        self.fields = {nombre: copiar_campo(campo) for nombre, campo in campos.items()}
 
 
 class FiltrosBase(django_filters.FilterSet):
@@ -262,7 +309,13 @@ class FiltrosBase(django_filters.FilterSet):
         """
         clase = type(self)
         if "_form_class" not in clase.__dict__:
-            clase._form_class = super().get_form_class()
+            base = super().get_form_class()
+            for field in base.base_fields.values():
+                if isinstance(field, forms.ModelChoiceField) and field.queryset is not None:
+                    field.opciones_preparadas = PreparadaDeModelos(
+                        lambda queryset=field.queryset: queryset.all()
+                    )
+            clase._form_class = type(base.__name__, (CamposCopiados, base), {})
         return clase._form_class
 
     @property
@@ -274,6 +327,34 @@ class FiltrosBase(django_filters.FilterSet):
                     field.iterator = OpcionesEnUnaConsulta
                     field.widget.choices = field.choices
         return self._form
+
+    def firma(self) -> str:
+        """A digest of everything the filter panel's HTML depends on but the code.
+
+        The panel is the same HTML for the same parameters, language and lookup rows, so the
+        list caches it under this digest (``{% cache … firma %}``, the per-process
+        "fragmentos" cache). It covers: the page's path and language; every parameter as the
+        URL gave it; the form's errors; the options of each table select (their query is the
+        one the select itself reads, evaluated here once); and each chosen row of a lupa
+        (the widget's ``firma()``: its key, its label and whether it is active). A renamed or
+        added row, a deactivated client, another parameter: another digest, so a cached panel
+        is never stale, on any number of servers.
+        """
+        self.form.is_valid()
+        datos = self.form.cleaned_data
+        partes = [
+            get_language(),
+            self.request.path if self.request is not None else "",
+            sorted(self.data.lists()),
+            sorted((nombre, list(errores)) for nombre, errores in self.form.errors.items()),
+        ]
+        for nombre, field in self.form.fields.items():
+            widget = field.widget
+            if hasattr(widget, "firma"):
+                partes.append((nombre, widget.firma(field, datos.get(nombre))))
+            elif isinstance(field, forms.ModelChoiceField):
+                partes.append((nombre, [(str(v), str(e)) for v, e in field.choices]))
+        return hashlib.blake2b(repr(partes).encode(), digest_size=16).hexdigest()
 
     def parametros_ignorados(self) -> list[str]:
         """Names of the parameters whose values were invalid and are being ignored."""

@@ -21,8 +21,10 @@ class ConteoAcotadoPaginator(Paginator):
     # PostgreSQL: ?page=99999999999999999999 would otherwise overflow it (a 500).
     COTA_MAXIMA = 2**62
 
-    def __init__(self, *args, pagina_pedida=None, **kwargs):
+    def __init__(self, *args, pagina_pedida=None, filas=None, **kwargs):
         super().__init__(*args, **kwargs)
+        # What the second step reads the page's rows from (see page()).
+        self.filas = filas
         try:
             self.pagina_pedida = max(int(pagina_pedida), 1)
         except (TypeError, ValueError):
@@ -52,6 +54,11 @@ class ConteoAcotadoPaginator(Paginator):
         ``LIMIT 25 OFFSET 49975`` over the joined, fully selected query makes the database
         join and build 50,000 rows it then throws away; over the keys alone it walks one
         index (the sort's), so page 2000 costs about what page 1 does.
+
+        The rows are read by ``filas`` when given: a PreparadaDeModelos of the keys
+        (efactory/preparadas.py) that reads the columns the page shows, with their related
+        rows, and whose SQL is compiled once per page size; else from the listed queryset
+        itself. The filters need not be applied again to rows already chosen by them.
         """
         number = self.validate_number(number)
         desde = (number - 1) * self.per_page
@@ -62,7 +69,11 @@ class ConteoAcotadoPaginator(Paginator):
         if not hasattr(lista, "values_list"):
             return self._get_page(lista[desde:hasta], number, self)
         claves = list(lista.values_list("pk", flat=True)[desde:hasta])
-        por_clave = {obj.pk: obj for obj in lista.order_by().filter(pk__in=claves)}
+        if self.filas is None:
+            filas = lista.order_by().filter(pk__in=claves)
+        else:
+            filas = self.filas.filas(claves, using=lista.db)
+        por_clave = {obj.pk: obj for obj in filas}
         filas = [por_clave[clave] for clave in claves if clave in por_clave]
         return self._get_page(filas, number, self)
 
@@ -90,9 +101,18 @@ class ListaFiltradaMixin:
 
     paginator_class = ConteoAcotadoPaginator
 
+    def get_filas(self):
+        """What reads the page's rows from their keys (ConteoAcotadoPaginator's ``filas``):
+        None reads them from the listed queryset."""
+        return None
+
     def get_paginator(self, queryset, per_page, **kwargs):
         return self.paginator_class(
-            queryset, per_page, pagina_pedida=self.request.GET.get("page"), **kwargs
+            queryset,
+            per_page,
+            pagina_pedida=self.request.GET.get("page"),
+            filas=self.get_filas(),
+            **kwargs,
         )
 
     def paginate_queryset(self, queryset, page_size):

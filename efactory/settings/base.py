@@ -223,9 +223,24 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "inicio"
 LOGOUT_REDIRECT_URL = "login"
 
+# "fragmentos": pieces of pages that depend only on what their cache key names (the filter
+# panel of a list, keyed by FiltrosBase.firma()), kept in each process's memory: nothing to
+# share between servers, since a key names everything its HTML depends on.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "fragmentos": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "fragmentos",
+        "TIMEOUT": 60 * 60,
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    },
+}
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
+# django.contrib.sessions' database sessions, read with SQL compiled once (efactory/sesiones.py).
+SESSION_ENGINE = "efactory.sesiones"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
