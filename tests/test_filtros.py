@@ -155,3 +155,40 @@ def test_selects_drawn_in_python_are_what_django_templates_draw(query):
         valor = bound.value()
         attrs = {"id": f"id_{nombre}", "class": "form-select"}
         assert widget.render(nombre, valor, attrs) == _por_plantilla(widget, nombre, valor, attrs)
+
+
+def test_each_filter_form_has_fields_widgets_and_options_of_its_own():
+    """Filter forms share their fields' option lists (efactory.filtros.copiar_campo) but
+    nothing a form changes: widget attributes, a model field's options read for the form."""
+    from tests.factories import GrupoFactory
+
+    GrupoFactory(nombre="Redes")
+    uno = caso_filter("").form
+    uno.fields["etapa"].widget.attrs["data-prueba"] = "1"
+    uno.fields["grupo"].widget.attrs["class"] = "otra"
+    assert [str(e) for _v, e in uno.fields["grupo"].choices][1:] == ["Redes"]
+
+    GrupoFactory(nombre="Bases de datos")
+    dos = caso_filter("").form
+
+    assert "data-prueba" not in dos.fields["etapa"].widget.attrs
+    assert "class" not in dos.fields["grupo"].widget.attrs
+    assert [str(e) for _v, e in dos.fields["grupo"].choices][1:] == ["Bases de datos", "Redes"]
+    assert [str(e) for _v, e in uno.fields["grupo"].choices][1:] == ["Redes"], "read once"
+    assert dos.fields["etapa"].choices == uno.fields["etapa"].choices
+    assert dos.fields["etapa"] is not uno.fields["etapa"]
+    assert dos.fields["etapa"].widget is not uno.fields["etapa"].widget
+
+
+def test_a_form_given_another_queryset_reads_its_options_from_it():
+    """The options compiled once per form class are read only while the field keeps the
+    queryset its class gave it."""
+    from cases.models import Grupo
+    from tests.factories import GrupoFactory
+
+    GrupoFactory(nombre="Redes")
+    GrupoFactory(nombre="Bases de datos")
+    form = caso_filter("").form
+    form.fields["grupo"].queryset = Grupo.objects.filter(nombre="Redes")
+
+    assert [str(e) for _v, e in form.fields["grupo"].choices][1:] == ["Redes"]

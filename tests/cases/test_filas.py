@@ -276,3 +276,19 @@ def test_rows_share_their_fields_within_one_formset_only(ejecutor):
     # Each row keeps its own id; stored rows' id field is required, a new row's is not.
     assert [f["id"].value() for f in uno.forms] == [*(x.pk for x in uno.get_queryset()), None]
     assert a.fields["id"] is b.fields["id"] is not nueva.fields["id"]
+
+
+def test_cells_drawn_once_per_page_keep_each_decimal_as_written():
+    """Celdas draws a repeated value once per page: 1.5 and 1.50 are equal Decimals that
+    read differently, and 1 and True are equal keys of different types."""
+    from decimal import Decimal
+
+    from cases.lista import Celdas
+    from efactory.formato import numero
+
+    celdas = Celdas()
+    assert celdas.numero(Decimal("1.5")) == "1,5"
+    assert celdas.numero(Decimal("1.50")) == "1,50"
+    assert celdas.numero(1) == "1"
+    assert celdas.numero(True) == numero(True)
+    assert celdas.numero(1) == "1", "still the integer's, after True"
