@@ -6,10 +6,12 @@ is one :func:`~django.utils.html.format_html` (which escapes every value) and wh
 same for every row (labels, translations, today's date) is worked out once per page.
 """
 
+import threading
 from decimal import Decimal
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from efactory.formato import fecha, hora, numero, recortar
@@ -120,12 +122,11 @@ class Celdas:
         if not vencida:
             return self._una_vez("etapa", caso.etapa, self._etapa)
         insignias = self._una_vez("insignia_etapa", caso.etapa, self._insignia_etapa)
-        if vencida:
-            titulo = _("F/Cierre: %(f)s") % {"f": fecha(caso.fecha_cierre)}
-            # A space between the badges, so that they read as two words.
-            insignias += format_html(
-                ' <span class="badge vencido" title="{}">{}</span>', titulo, self.vencido
-            )
+        titulo = _("F/Cierre: %(f)s") % {"f": fecha(caso.fecha_cierre)}
+        # A space between the badges, so that they read as two words.
+        insignias += format_html(
+            ' <span class="badge vencido" title="{}">{}</span>', titulo, self.vencido
+        )
         return format_html('<div class="d-flex flex-wrap gap-1">{}</div>', insignias)
 
     def _etapa(self, etapa):
@@ -142,44 +143,88 @@ class Celdas:
         return caso.dias_en_ejecucion(self.hoy)
 
 
+# The HTML of rows already drawn, by everything a row shows (see filas_lista): a row whose
+# values did not change since the last page that showed it is not drawn again. Oldest first
+# out beyond FILAS_GUARDADAS (about 1 KB each).
+FILAS_GUARDADAS = 5000
+_filas: dict[tuple, str] = {}
+_guardar_fila = threading.Lock()
+
+
 def filas_lista(casos, *, seleccion: bool):
-    """The ``<tr>`` of each case of the list; ``seleccion`` adds the bulk-action checkbox."""
+    """The ``<tr>`` of each case of the list; ``seleccion`` adds the bulk-action checkbox.
+
+    A row is a function of the values it shows, the language, the detail URL and
+    ``seleccion`` (today's date reaches it through the días and the «Vencido» badge, which
+    are among the values): each row is looked up by all of them in ``_filas`` and drawn only
+    when missing, so a list reloaded or paged back draws only what changed.
+    """
     celdas = Celdas()
-    marcar = _("Seleccionar caso %(d)s")
+    pagina = (get_language(), celdas.url, seleccion)
     filas = []
     for caso in casos:
         vencida = celdas.es_vencida(caso)
-        documento = caso.documento
-        casilla = format_html(SELECCION, caso.pk, marcar % {"d": documento}) if seleccion else ""
-        comentario = ""
-        if caso.comentario:
-            comentario = format_html(
-                '<span class="recorte" title="{}">{}</span>',
-                recortar(caso.comentario, 500),
-                recortar(caso.comentario, 160),
-            )
-        filas.append(
-            format_html(
-                FILA_LISTA,
-                VENCIDA if vencida else "",
-                casilla,
-                celdas.url_de(caso),
-                documento,
-                caso.asunto,
-                caso.asunto,
-                celdas.prioridad(caso),
-                celdas.fecha(caso.fecha_inicio),
-                celdas.numero(celdas.dias(caso)),
-                caso.cliente.nombre,
-                caso.ejecutor.nombre if caso.ejecutor else "—",
-                celdas.etapa(caso, vencida),
-                celdas.avance_de(caso),
-                celdas.numero(caso.horas_total),
-                celdas.numero(caso.horas_facturables),
-                comentario,
-            )
+        totales = caso.totales()
+        clave = (
+            pagina,
+            caso.pk,
+            caso.numero,
+            caso.asunto,
+            caso.prioridad,
+            caso.fecha_inicio,
+            celdas.dias(caso),
+            caso.cliente.nombre,
+            caso.ejecutor.nombre if caso.ejecutor else None,
+            caso.etapa,
+            caso.fecha_cierre if vencida else None,
+            caso.avance,
+            # As text: 1.5 and 1.50 are equal Decimals that read differently.
+            str(totales["horas"]),
+            str(totales["horas_facturables"]),
+            caso.comentario,
         )
+        fila = _filas.get(clave)
+        if fila is None:
+            fila = _fila_lista(caso, celdas, vencida, totales, seleccion)
+            with _guardar_fila:
+                _filas[clave] = fila
+                if len(_filas) > FILAS_GUARDADAS:
+                    del _filas[next(iter(_filas))]
+        filas.append(fila)
     return format_html_join("\n", "{}", ((fila,) for fila in filas))
+
+
+def _fila_lista(caso, celdas, vencida, totales, seleccion):
+    documento = caso.documento
+    casilla = ""
+    if seleccion:
+        casilla = format_html(SELECCION, caso.pk, _("Seleccionar caso %(d)s") % {"d": documento})
+    comentario = ""
+    if caso.comentario:
+        comentario = format_html(
+            '<span class="recorte" title="{}">{}</span>',
+            recortar(caso.comentario, 500),
+            recortar(caso.comentario, 160),
+        )
+    return format_html(
+        FILA_LISTA,
+        VENCIDA if vencida else "",
+        casilla,
+        celdas.url_de(caso),
+        documento,
+        caso.asunto,
+        caso.asunto,
+        celdas.prioridad(caso),
+        celdas.fecha(caso.fecha_inicio),
+        celdas.numero(celdas.dias(caso)),
+        caso.cliente.nombre,
+        caso.ejecutor.nombre if caso.ejecutor else "—",
+        celdas.etapa(caso, vencida),
+        celdas.avance_de(caso),
+        celdas.numero(totales["horas"]),
+        celdas.numero(totales["horas_facturables"]),
+        comentario,
+    )
 
 
 def filas_proximos(casos, *, agrupar: str):

@@ -7,6 +7,7 @@ the menu and the lupa's dialog are drawn once per process for what their keys na
 thing a key must name, between two requests with the same URL, and looks for the change.
 """
 
+import datetime
 import re
 
 import pytest
@@ -165,3 +166,71 @@ def test_the_menu_marks_the_page_it_is_on(cliente_coordinador):
     actual = re.compile(r'<a class="nav-link active" aria-current="page" href="([^"]+)"')
     assert actual.findall(lista) == ["/casos/"]
     assert actual.findall(proximos) == ["/casos/proximos/"]
+
+
+def test_a_row_shows_its_case_as_it_is_now(cliente_coordinador, client):
+    """Rows are kept by everything they show (cases/lista.py:filas_lista): a row whose
+    case, client, ejecutor or hours changed is drawn again, whoever changed them and how.
+    One change at a time, each looked for in the row."""
+    from cases.models import Caso, Ejecutor
+    from tests.factories import ActividadFactory
+
+    ana = EjecutorFactory(nombre="Ana")
+    caso = CasoFactory(asunto="Impresora", cliente=ClienteFactory(nombre="Acme"), ejecutor=ana)
+
+    def fila() -> str:
+        html = cliente_coordinador.get(URL).content.decode()
+        return re.search(r"<tr[^>]*><td[^>]*><input[^>]*data-seleccion.*?</tr>", html, re.S)[0]
+
+    assert "Impresora" in fila()
+    cambios = [
+        (lambda: Caso.objects.filter(pk=caso.pk).update(asunto="Impresora láser"), "láser"),
+        (lambda: Caso.objects.filter(pk=caso.pk).update(avance=40), 'value="40"'),
+        (lambda: Cliente.objects.filter(pk=caso.cliente_id).update(nombre="Acme 2"), "Acme 2"),
+        (lambda: Ejecutor.objects.filter(pk=ana.pk).update(nombre="Ana María"), "Ana María"),
+        (
+            lambda: ActividadFactory(
+                caso=caso, ejecutor=ana, hora_inicio=datetime.time(8), hora_fin=datetime.time(9, 30)
+            ),
+            ">1,50<",
+        ),
+        (lambda: Caso.objects.filter(pk=caso.pk).update(comentario="Urgente"), "Urgente"),
+    ]
+    for cambiar, se_ve in cambios:
+        cambiar()
+        assert se_ve in fila()
+
+    lector = UserFactory(username="lector")
+    lector.user_permissions.add(
+        Permission.objects.get(content_type__app_label="cases", codename="view_caso")
+    )
+    client.force_login(lector)
+    assert "data-seleccion" not in client.get(URL).content.decode(), "no bulk action: no box"
+
+
+def test_a_row_drawn_yesterday_shows_todays_dias_and_vencido(cliente_coordinador, monkeypatch):
+    from django.utils import timezone
+
+    from cases.models import Etapa
+
+    hoy = timezone.localdate()
+    CasoFactory(
+        asunto="Servidor",
+        etapa=Etapa.EN_PROGRESO,
+        fecha_inicio=hoy - datetime.timedelta(days=3),
+        fecha_cierre=hoy + datetime.timedelta(days=1),
+    )
+
+    def fila() -> str:
+        html = cliente_coordinador.get(URL).content.decode()
+        return re.search(r"<tr[^>]*>(?:(?!</tr>).)*Servidor.*?</tr>", html, re.S)[0]
+
+    antes = fila()
+    assert "Vencido" not in antes
+    assert '<td class="text-end">3</td>' in antes
+
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: hoy + datetime.timedelta(days=2))
+
+    despues = fila()
+    assert "Vencido" in despues
+    assert '<td class="text-end">5</td>' in despues
