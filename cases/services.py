@@ -60,6 +60,38 @@ def comprobar_solapes() -> None:
             cursor.execute("SET CONSTRAINTS actividad_sin_solapes IMMEDIATE")
 
 
+# The first key of the advisory locks that serialize saves writing one ejecutor's rows.
+CLAVE_SOLAPES = 7411
+
+
+def bloquear_ejecutores(ejecutores) -> None:
+    """Wait for other saves writing rows of these ejecutores (PostgreSQL), in this transaction.
+
+    Two saves that write overlapping rows of one ejecutor at the same moment would each wait,
+    in the deferred overlap check, for the other's uncommitted row: a deadlock, and
+    PostgreSQL may abort both (each backend's detector can find the cycle at once). With a
+    transaction advisory lock per ejecutor, taken in key order before anything is written,
+    the second save waits for the first to commit and its check then sees the committed row:
+    it is refused with ActividadSolapada, the first is saved.
+    """
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for pk in sorted({pk % 2_147_483_647 for pk in ejecutores}):
+            cursor.execute("SELECT pg_advisory_xact_lock(%s::int4, %s::int4)", [CLAVE_SOLAPES, pk])
+
+
+def ejecutores_escritos(formset) -> set[int]:
+    """The ejecutores of the rows a valid Actividades formset writes (new or changed)."""
+    ejecutores = set()
+    for fila in formset.forms:
+        datos = getattr(fila, "cleaned_data", None) or {}
+        ejecutor = datos.get("ejecutor")
+        if ejecutor is not None and not datos.get("DELETE") and fila.has_changed():
+            ejecutores.add(ejecutor.pk)
+    return ejecutores
+
+
 @contextmanager
 def _escritura(envio: uuid.UUID | None):
     """One transaction for a save; database refusals become domain errors.
@@ -107,6 +139,7 @@ def guardar_caso(
     nuevo = caso.pk is None
     try:
         with _escritura(envio):
+            bloquear_ejecutores(ejecutores_escritos(formset))
             caso = form.save(commit=False)
             caso.aplicar_derivados()
             if nuevo:

@@ -911,12 +911,14 @@ def test_the_editor_post_runs_the_same_queries_for_5_and_200_unchanged_rows(
     # 7 the stored rows (every posted row id is checked against this one query)
     # 8-9 the shared ejecutor and articulo choices of the rows
     # 10 the ejecutores' other activities on the rows' days (no overlap across cases)
-    # 11 SAVEPOINT, 13 UPDATE … version = version + 1 WHERE version = … (the conflict check)
-    # 13 UPDATE of the case, 15 INSERT of its history record
-    # 15 UPDATE of the one changed row, 17 INSERT of its history record
-    # PostgreSQL: 18 SET CONSTRAINTS actividad_sin_solapes IMMEDIATE
-    # 17/18 RELEASE SAVEPOINT
-    esperadas = 18 if connection.vendor == "postgresql" else 17
+    # 11 SAVEPOINT
+    # PostgreSQL: the advisory lock of the changed row's ejecutor (services.bloquear_ejecutores)
+    # UPDATE … version = version + 1 WHERE version = … (the conflict check)
+    # UPDATE of the case, INSERT of its history record
+    # UPDATE of the one changed row, INSERT of its history record
+    # PostgreSQL: SET CONSTRAINTS actividad_sin_solapes IMMEDIATE
+    # RELEASE SAVEPOINT: 17 queries, 19 on PostgreSQL
+    esperadas = 19 if connection.vendor == "postgresql" else 17
     assert len(consultas_pocos) == esperadas, "\n".join(consultas_pocos)
     cuerpo = _post_sin_cambios_mas_uno(muchos)
     with django_assert_num_queries(esperadas):
