@@ -53,28 +53,42 @@ class Preparada:
         self._sql: dict[tuple, str | None] = {}
 
     def filas(self, *valores, using: str) -> list[tuple]:
-        if any(isinstance(v, (list, tuple)) and not v for v in valores):
-            # An empty list: the ORM answers without asking the database.
-            return list(self.construir(*valores).using(using))
-        clave = (using, tuple(len(v) if isinstance(v, (list, tuple)) else -1 for v in valores))
-        parametros = list(self.parametros(*valores))
-        sql = self._sql.get(clave)
+        sql, parametros, del_orm = self._preparar(valores, using)
         if sql is None:
-            if clave in self._sql:  # known not to be reusable
-                return list(self.construir(*valores).using(using))
-            consulta = self.construir(*valores).using(using)
-            if consulta._iterable_class is not ValuesListIterable:
-                # Rows of another shape (flat, named, model instances): the ORM's.
-                self._sql[clave] = None
-                return list(consulta)
-            sql, compilados = consulta.query.get_compiler(using=using).as_sql()
-            if list(compilados) != parametros:
-                self._sql[clave] = None
-                return list(consulta)
-            self._sql[clave] = sql
+            return del_orm
         with connections[using].cursor() as cursor:
             cursor.execute(sql, parametros)
             return cursor.fetchall()
+
+    def _guardadas(self) -> dict:
+        """(alias, lengths of the list values) → what is kept, or None when not reusable."""
+        return self._sql
+
+    def _preparar(self, valores, using: str):
+        """(what is kept for these values, their SQL parameters, None), or, when the SQL
+        cannot be reused, (None, None, the ORM's rows)."""
+        if any(isinstance(v, (list, tuple)) and not v for v in valores):
+            # An empty list: the ORM answers without asking the database.
+            return None, None, list(self.construir(*valores).using(using))
+        guardadas = self._guardadas()
+        clave = (using, tuple(len(v) if isinstance(v, (list, tuple)) else -1 for v in valores))
+        parametros = list(self.parametros(*valores))
+        guardada = guardadas.get(clave)
+        if guardada is None:
+            consulta = self.construir(*valores).using(using)
+            if clave not in guardadas:
+                guardada = guardadas[clave] = self._compilar(consulta, parametros)
+            if guardada is None:
+                return None, None, list(consulta)
+        return guardada, parametros, None
+
+    def _compilar(self, consulta: QuerySet, parametros: list) -> str | None:
+        """The SQL of ``consulta`` if it can be run again with other values, else None."""
+        if consulta._iterable_class is not ValuesListIterable:
+            # Rows of another shape (flat, named, model instances): the ORM's.
+            return None
+        sql, compilados = consulta.query.get_compiler(using=consulta.db).as_sql()
+        return sql if list(compilados) == parametros else None
 
 
 class PreparadaDeModelos(Preparada):
@@ -94,22 +108,16 @@ class PreparadaDeModelos(Preparada):
         super().__init__(construir, parametros)
         self._hilos = threading.local()
 
-    def filas(self, *valores, using: str) -> list:
-        if any(isinstance(v, (list, tuple)) and not v for v in valores):
-            return list(self.construir(*valores).using(using))
+    def _guardadas(self) -> dict:
         guardadas = getattr(self._hilos, "guardadas", None)
         if guardadas is None:
             guardadas = self._hilos.guardadas = {}
-        clave = (using, tuple(len(v) if isinstance(v, (list, tuple)) else -1 for v in valores))
-        parametros = list(self.parametros(*valores))
-        guardada = guardadas.get(clave)
+        return guardadas
+
+    def filas(self, *valores, using: str) -> list:
+        guardada, parametros, del_orm = self._preparar(valores, using)
         if guardada is None:
-            if clave in guardadas:  # known not to be reusable
-                return list(self.construir(*valores).using(using))
-            consulta = self.construir(*valores).using(using)
-            guardada = guardadas[clave] = self._compilar(consulta, parametros)
-            if guardada is None:
-                return list(consulta)
+            return del_orm
         sql, compiler, modelo, inicio, fin, columnas, relacionados, anotaciones = guardada
         with connections[using].cursor() as cursor:
             cursor.execute(sql, parametros)
@@ -124,8 +132,7 @@ class PreparadaDeModelos(Preparada):
             objetos.append(objeto)
         return objetos
 
-    @staticmethod
-    def _compilar(consulta: QuerySet, parametros: list):
+    def _compilar(self, consulta: QuerySet, parametros: list):
         """What ModelIterable works out before its first row, or None if not reusable."""
         query = consulta.query
         if (
